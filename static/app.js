@@ -1,0 +1,15 @@
+// Small progressive enhancements; every page works without this file.
+document.addEventListener("htmx:responseError", function (event) {
+  // 4xx/5xx answers that htmx does not swap: say so rather than fail silently.
+  const target = event.detail.target;
+  const note = document.createElement("p");
+  note.className = "inline-error";
+  note.setAttribute("role", "alert");
+  note.textContent = event.detail.xhr.status === 404
+    ? "This session no longer exists. Reload the page."
+    : "Could not save (" + event.detail.xhr.status + "). Reload the page and try again.";
+  if (target && target.parentNode) target.insertAdjacentElement("afterend", note);
+});
+document.addEventListener("htmx:sendError", function () {
+  alert("The server could not be reached. Check your connection and try again.");
+});

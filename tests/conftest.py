@@ -1,0 +1,126 @@
+"""Fixtures: the app on each backend (schema built by the real migrations), clients and
+an `auth` helper. Every test that takes `app` runs on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests import dbs
+from webapp import create_app
+from webapp.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+_pg_problem: list[str | None] = []
+
+
+def require_backend(backend: str) -> None:
+    """Skip (locally) or fail (in CI) when the backend is not there."""
+    if backend != "postgresql":
+        return
+    if not _pg_problem:
+        _pg_problem.append(dbs.postgres_problem())
+    if _pg_problem[0]:
+        if IN_CI:
+            pytest.fail("CI=true and " + _pg_problem[0], pytrace=False)
+        pytest.skip(_pg_problem[0])
+
+
+def make_app(url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def upgrade(app, revision: str = "head") -> None:
+    from flask_migrate import upgrade as alembic_upgrade
+
+    with app.app_context():
+        alembic_upgrade(revision=revision)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=dbs.BACKENDS)
+def database_url(request):
+    """A database per backend for the whole run, at the head revision."""
+    require_backend(request.param)
+    with dbs.temporary_database(request.param, "app") as url:
+        upgrade(make_app(url))
+        yield url
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return sa.make_url(database_url).get_backend_name()
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        clear_tables()
+        db.engine.dispose()
+
+
+def clear_tables() -> None:
+    """Empty every table (the schema stays), so each test starts from nothing."""
+    tables = [t for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str = "tutor@example.com", password: str = "secret-pw"):
+        page = self.client.get("/login")
+        return self.client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
+        )
+
+    def csrf(self, path: str = "/sessions") -> str:
+        """A valid CSRF token for the logged-in client, read off a page as a browser would."""
+        return csrf_from(self.client.get(path).text)
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.csrf()})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)

@@ -1,0 +1,32 @@
+"""Descriptions of the `sessions` columns: the model and the migrations both write them
+as column comments (PostgreSQL keeps them; SQLite ignores them)."""
+
+SESSION_COLUMN_COMMENTS = {
+    "id": "Session id (kept from tutor_sessions.id)",
+    "course_enrollment_id": "Enrollment (tutor, student, course) the session belongs to",
+    "topics": "Planned topics, a JSON list of strings",
+    "topics_covered": "Topics actually covered, a JSON list of strings",
+    "session_date": "Date of the session (first date of a series)",
+    "start_time": "Start time, in the tutor's time zone",
+    "end_time": "End time, in the tutor's time zone",
+    "duration": "Length in minutes, from start_time to end_time",
+    "session_mode": "online | in-person | hybrid",
+    "location": "Where an in-person or hybrid session takes place",
+    "whiteboard_id": "Whiteboard used in the session",
+    "student_review_id": "Review written by the student",
+    "tutor_review_id": "Review written by the tutor",
+    "parent_review_id": "Review written by a parent",
+    "tutor_attendance_status": "present | absent | late | excused; NULL: not marked",
+    "student_attendance_status": "present | absent | late | excused; NULL: not marked",
+    "priority_level": "low | medium | high | urgent",
+    "is_recurring": "True for a series (frequency other than one-time)",
+    "session_frequency": "one-time | weekly | bi-weekly | monthly",
+    "recurring_pattern": 'JSON {"days": [...], "months": [...], "specific_dates": [...]}',
+    "notification_enabled": "Send notifications about this session",
+    "alarm_enabled": "Ring an alarm before the session",
+    "alarm_before_minutes": "Minutes before the start that the alarm rings",
+    "is_featured": "Pinned by the tutor",
+    "status": "scheduled | in-progress | completed | cancelled",
+    "created_at": "When the row was created",
+    "updated_at": "When the row was last changed; also the edit version",
+}

@@ -1,0 +1,58 @@
+"""`flask --app webapp ...` commands: seed-demo, create-token, calendar-url."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from .extensions import db
+from .models import ApiToken, User
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_token)
+    app.cli.add_command(calendar_url)
+
+
+def user_by_email(email: str) -> User:
+    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user with the email {email}.")
+    return user
+
+
+@click.command("seed-demo")
+@click.option("--password", default="demo1234", show_default=True, help="Password of the demo users.")
+def seed_demo(password: str) -> None:
+    """Create the demo tutors, students, parents and sessions (safe to run again)."""
+    from .demo import seed
+
+    summary = seed(password)
+    db.session.commit()
+    click.echo("Demo data ready: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+    click.echo(f"Log in as tutor1@example.com, tutor2@example.com or tutor3@example.com "
+               f"with the password {password!r}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="A name to recognise it by.")
+def create_token(email: str, name: str) -> None:
+    """Print a new personal API token for EMAIL (only its hash is stored)."""
+    token, plain = ApiToken.issue(user_by_email(email), name)
+    db.session.add(token)
+    db.session.commit()
+    click.echo(plain)
+
+
+@click.command("calendar-url")
+@click.argument("email")
+def calendar_url(email: str) -> None:
+    """Print the path of EMAIL's secret iCal feed."""
+    from flask import current_app
+
+    user = user_by_email(email)
+    feed = current_app.extensions.get("calendar_feed_path")
+    if feed is None:
+        raise click.ClickException("The calendar feed is not part of this version yet.")
+    click.echo(feed(user))

@@ -1,0 +1,290 @@
+"""The platform's tables as they are at the head revision."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import choices as C
+from .columns import SESSION_COLUMN_COMMENTS as COMMENTS
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the `timestamp` columns store it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+student_parents = sa.Table(
+    "student_parents",
+    db.metadata,
+    sa.Column("student_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("parent_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(C.check_in("role", C.USER_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(20), default="tutor")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    timezone: Mapped[str] = mapped_column(
+        sa.String(64), default=C.DEFAULT_TIMEZONE, server_default=C.DEFAULT_TIMEZONE
+    )
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp()
+    )
+
+    parents: Mapped[list[User]] = relationship(
+        secondary=student_parents,
+        primaryjoin=lambda: User.id == student_parents.c.student_id,
+        secondaryjoin=lambda: User.id == student_parents.c.parent_id,
+        order_by=lambda: User.full_name,
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Enrollment(db.Model):
+    """A student enrolled with a tutor for one course (legacy name `enrolled_students`)."""
+
+    __tablename__ = "enrolled_students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tutor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course: Mapped[str] = mapped_column(sa.String(120))
+    enrolled_on: Mapped[date | None]
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp()
+    )
+
+    tutor: Mapped[User] = relationship(foreign_keys=[tutor_id])
+    student: Mapped[User] = relationship(foreign_keys=[student_id])
+
+    @property
+    def label(self) -> str:
+        return f"{self.student.full_name} — {self.course}"
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.CheckConstraint(f"rating IS NULL OR rating BETWEEN {C.RATING_MIN} AND {C.RATING_MAX}",
+                           name="rating"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    rating: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp()
+    )
+
+    reviewer: Mapped[User | None] = relationship()
+
+
+class Whiteboard(db.Model):
+    __tablename__ = "whiteboard_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    board_url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp()
+    )
+
+
+def _col(name: str, *args: Any, **kw: Any):
+    return mapped_column(*args, comment=COMMENTS[name], **kw)
+
+
+def _review_fk():
+    return sa.ForeignKey("reviews.id", ondelete="SET NULL")
+
+
+class Session(db.Model):
+    """A tutoring session: the 27 columns of the `sessions` table (SPEC)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        sa.CheckConstraint(C.check_in("session_mode", C.SESSION_MODES), name="session_mode"),
+        sa.CheckConstraint(C.check_in("tutor_attendance_status", C.ATTENDANCE_STATUSES),
+                           name="tutor_attendance_status"),
+        sa.CheckConstraint(C.check_in("student_attendance_status", C.ATTENDANCE_STATUSES),
+                           name="student_attendance_status"),
+        sa.CheckConstraint(C.check_in("priority_level", C.PRIORITY_LEVELS), name="priority_level"),
+        sa.CheckConstraint(C.check_in("session_frequency", C.SESSION_FREQUENCIES),
+                           name="session_frequency"),
+        sa.CheckConstraint(C.check_in("status", C.SESSION_STATUSES), name="status"),
+        sa.Index("idx_sessions_enrollment", "course_enrollment_id"),
+        sa.Index("idx_sessions_date", "session_date"),
+        sa.Index("idx_sessions_status", "status"),
+        sa.Index("idx_sessions_featured", "is_featured"),
+        sa.Index("idx_sessions_recurring", "is_recurring"),
+    )
+
+    id: Mapped[int] = _col("id", primary_key=True)
+    course_enrollment_id: Mapped[int | None] = _col(
+        "course_enrollment_id", sa.ForeignKey("enrolled_students.id", ondelete="CASCADE")
+    )
+    topics: Mapped[list | None] = _col("topics", sa.JSON, default=list, server_default=sa.text("'[]'"))
+    topics_covered: Mapped[list | None] = _col(
+        "topics_covered", sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    session_date: Mapped[date] = _col("session_date")
+    start_time: Mapped[time] = _col("start_time")
+    end_time: Mapped[time] = _col("end_time")
+    duration: Mapped[int | None] = _col("duration")
+    session_mode: Mapped[str | None] = _col(
+        "session_mode", sa.String(50), default=C.DEFAULT_MODE, server_default=C.DEFAULT_MODE
+    )
+    location: Mapped[str | None] = _col("location", sa.String(C.LOCATION_MAX))
+    whiteboard_id: Mapped[int | None] = _col(
+        "whiteboard_id", sa.ForeignKey("whiteboard_sessions.id", ondelete="SET NULL")
+    )
+    student_review_id: Mapped[int | None] = _col("student_review_id", _review_fk())
+    tutor_review_id: Mapped[int | None] = _col("tutor_review_id", _review_fk())
+    parent_review_id: Mapped[int | None] = _col("parent_review_id", _review_fk())
+    tutor_attendance_status: Mapped[str | None] = _col(
+        "tutor_attendance_status", sa.String(20),
+        default=C.DEFAULT_ATTENDANCE, server_default=C.DEFAULT_ATTENDANCE,
+    )
+    student_attendance_status: Mapped[str | None] = _col(
+        "student_attendance_status", sa.String(20),
+        default=C.DEFAULT_ATTENDANCE, server_default=C.DEFAULT_ATTENDANCE,
+    )
+    priority_level: Mapped[str | None] = _col(
+        "priority_level", sa.String(20), default=C.DEFAULT_PRIORITY, server_default=C.DEFAULT_PRIORITY
+    )
+    is_recurring: Mapped[bool | None] = _col("is_recurring", default=False, server_default=sa.false())
+    session_frequency: Mapped[str | None] = _col(
+        "session_frequency", sa.String(50),
+        default=C.DEFAULT_FREQUENCY, server_default=C.DEFAULT_FREQUENCY,
+    )
+    recurring_pattern: Mapped[dict | None] = _col("recurring_pattern", sa.JSON)
+    notification_enabled: Mapped[bool | None] = _col(
+        "notification_enabled", default=False, server_default=sa.false()
+    )
+    alarm_enabled: Mapped[bool | None] = _col("alarm_enabled", default=False, server_default=sa.false())
+    alarm_before_minutes: Mapped[int | None] = _col(
+        "alarm_before_minutes", default=C.DEFAULT_ALARM_MINUTES,
+        server_default=str(C.DEFAULT_ALARM_MINUTES),
+    )
+    is_featured: Mapped[bool | None] = _col("is_featured", default=False, server_default=sa.false())
+    status: Mapped[str | None] = _col(
+        "status", sa.String(20), default=C.DEFAULT_STATUS, server_default=C.DEFAULT_STATUS
+    )
+    created_at: Mapped[datetime | None] = _col(
+        "created_at", default=utcnow, server_default=sa.func.current_timestamp()
+    )
+    updated_at: Mapped[datetime | None] = _col(
+        "updated_at", default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp()
+    )
+
+    enrollment: Mapped[Enrollment | None] = relationship()
+    whiteboard: Mapped[Whiteboard | None] = relationship()
+    student_review: Mapped[Review | None] = relationship(foreign_keys=[student_review_id])
+    tutor_review: Mapped[Review | None] = relationship(foreign_keys=[tutor_review_id])
+    parent_review: Mapped[Review | None] = relationship(foreign_keys=[parent_review_id])
+
+    # updated_at is the row's version: a stale edit is one that started from an older one.
+    __mapper_args__ = {"version_id_col": updated_at, "version_id_generator": lambda _v: utcnow()}
+
+    @property
+    def version(self) -> str:
+        return self.updated_at.isoformat() if self.updated_at else ""
+
+    def __repr__(self) -> str:
+        return f"<Session {self.id} {self.session_date} {self.start_time}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp()
+    )
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    PREFIX = "tsk_"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """A new token for `user`; the plain text is returned once and never stored."""
+        plain = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls(user=user, name=name, token_hash=cls.hash(plain)), plain
+
+
+# Written by revision 0002 and read only by its downgrade; declared so that the metadata
+# describes the whole database (autogenerate then proposes nothing).
+sessions_refactor_meta = sa.Table(
+    "sessions_refactor_meta", db.metadata,
+    sa.Column("review_id_offset", sa.Integer, nullable=False),
+    comment="Sessions refactor: reviews made from legacy ratings have id offset + session id",
+)
+tutor_sessions_archive = sa.Table(
+    "tutor_sessions_archive", db.metadata,
+    sa.Column("session_id", sa.Integer,
+              sa.ForeignKey("sessions.id", ondelete="CASCADE",
+                            name="fk_tutor_sessions_archive_session_id_sessions"),
+              primary_key=True, autoincrement=False),
+    sa.Column("enrollment_id", sa.Integer),
+    sa.Column("tutor_id", sa.Integer, sa.ForeignKey("users.id", name="fk_tutor_sessions_tutor_id_users")),
+    sa.Column("student_id", sa.Integer, sa.ForeignKey("users.id", name="fk_tutor_sessions_student_id_users")),
+    sa.Column("subject", sa.String(100)),
+    sa.Column("topic", sa.String(255)),
+    sa.Column("mode", sa.String(50), server_default="online"),
+    sa.Column("objectives", sa.Text),
+    sa.Column("materials_used", sa.Text),
+    sa.Column("homework_assigned", sa.Text),
+    sa.Column("student_attended", sa.Boolean),
+    sa.Column("tutor_attended", sa.Boolean),
+    sa.Column("student_feedback", sa.Text),
+    sa.Column("student_rating", sa.Integer),
+    sa.Column("payment_status", sa.String(20), server_default="pending"),
+    sa.Column("amount", sa.Numeric(10, 2)),
+    sa.Column("meeting_link", sa.String(500)),
+    sa.Column("session_frequency", sa.String(50), server_default="one-time"),
+    sa.Column("status", sa.String(20), server_default="scheduled"),
+    comment="Legacy tutor_sessions values that sessions no longer holds, verbatim, "
+            "keyed by session id (for audit and downgrade)",
+)

@@ -1,0 +1,1 @@
+"""The tutor's workspace: session lists, detail, forms and inline marking."""
