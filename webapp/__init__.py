@@ -57,17 +57,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .calendar.views import bp as calendar_bp
     from .sessions.views import bp as sessions_bp
+    from .tokens.views import bp as tokens_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(sessions_bp)
-    try:  # the API arrives with its own issue
-        from .api.views import bp as api_bp
-    except ImportError:
-        pass
-    else:
-        app.register_blueprint(api_bp)
+    for blueprint in (auth_bp, sessions_bp, api_bp, tokens_bp, calendar_bp):
+        app.register_blueprint(blueprint)
+    if app.config["BENCHMARK_BASELINE"]:  # only for bench/: never in production
+        from .baseline import bp as baseline_bp
+
+        app.register_blueprint(baseline_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -21,6 +21,18 @@ def visible_sessions(user: User) -> sa.Select:
     return query
 
 
+def get_session_or_404(session_id: int, user: User) -> Session:
+    """The one loader for a single session: unknown and not-yours look alike (404)."""
+    from flask import abort
+
+    from ..extensions import db
+
+    session = db.session.scalar(visible_sessions(user).where(Session.id == session_id))
+    if session is None:
+        abort(404)
+    return session
+
+
 def ordered(query: sa.Select) -> sa.Select:
     return query.order_by(Session.session_date, Session.start_time, Session.id)
 

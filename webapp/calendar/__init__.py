@@ -1,0 +1,1 @@
+"""Calendar views and the iCal feed."""

@@ -1,0 +1,1 @@
+"""Personal API tokens: list, name, revoke."""
