@@ -147,6 +147,8 @@ class Session(db.Model):
         sa.Index("idx_sessions_status", "status"),
         sa.Index("idx_sessions_featured", "is_featured"),
         sa.Index("idx_sessions_recurring", "is_recurring"),
+        # The list's query: a tutor's enrollments, then their sessions in date order.
+        sa.Index("ix_sessions_enrollment_date_start", "course_enrollment_id", "session_date", "start_time"),
     )
 
     id: Mapped[int] = _col("id", primary_key=True)
