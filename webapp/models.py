@@ -149,6 +149,7 @@ class Session(db.Model):
         sa.Index("idx_sessions_recurring", "is_recurring"),
         # The list's query: a tutor's enrollments, then their sessions in date order.
         sa.Index("ix_sessions_enrollment_date_start", "course_enrollment_id", "session_date", "start_time"),
+        {"comment": "Tutoring sessions (refactored from tutor_sessions)"},
     )
 
     id: Mapped[int] = _col("id", primary_key=True)
@@ -173,13 +174,15 @@ class Session(db.Model):
     student_review_id: Mapped[int | None] = _col("student_review_id", _review_fk())
     tutor_review_id: Mapped[int | None] = _col("tutor_review_id", _review_fk())
     parent_review_id: Mapped[int | None] = _col("parent_review_id", _review_fk())
+    # The database default stays the seed's 'present'; the app creates sessions unmarked
+    # (NULL), so attendance is only ever what a tutor actually marked.
     tutor_attendance_status: Mapped[str | None] = _col(
         "tutor_attendance_status", sa.String(20),
-        default=C.DEFAULT_ATTENDANCE, server_default=C.DEFAULT_ATTENDANCE,
+        insert_default=sa.null(), server_default=C.DEFAULT_ATTENDANCE,
     )
     student_attendance_status: Mapped[str | None] = _col(
         "student_attendance_status", sa.String(20),
-        default=C.DEFAULT_ATTENDANCE, server_default=C.DEFAULT_ATTENDANCE,
+        insert_default=sa.null(), server_default=C.DEFAULT_ATTENDANCE,
     )
     priority_level: Mapped[str | None] = _col(
         "priority_level", sa.String(20), default=C.DEFAULT_PRIORITY, server_default=C.DEFAULT_PRIORITY

@@ -247,11 +247,10 @@ def archive_legacy_table(pg: bool) -> None:
         op.execute(f"ALTER TABLE {ARCHIVE} ALTER COLUMN id DROP DEFAULT")
         op.execute("DROP SEQUENCE IF EXISTS tutor_sessions_id_seq")
         op.execute(f"ALTER INDEX pk_tutor_sessions RENAME TO pk_{ARCHIVE}")
+    op.execute(f"ALTER TABLE {ARCHIVE} RENAME COLUMN id TO session_id")
     with op.batch_alter_table(ARCHIVE, recreate="auto") as batch:
         for column in MOVED_UNCHANGED:
             batch.drop_column(column)
-        batch.alter_column("id", new_column_name="session_id",
-                           existing_type=sa.Integer, existing_nullable=False)
         if not pg:
             batch.create_foreign_key(f"fk_{ARCHIVE}_session_id_sessions", "sessions",
                                      ["session_id"], ["id"], ondelete="CASCADE")
