@@ -302,7 +302,8 @@ def test_a_failed_upgrade_on_postgresql_leaves_everything_as_it_was():
         app = make_app(url)
         with app.app_context():
             legacy = load_legacy(app)
-            blocker = sa.create_engine(url).connect()
+            blocker_engine = sa.create_engine(url)
+            blocker = blocker_engine.connect()
             blocker.begin()
             blocker.execute(sa.text("LOCK TABLE enrolled_students IN ACCESS EXCLUSIVE MODE"))
             try:
@@ -311,6 +312,7 @@ def test_a_failed_upgrade_on_postgresql_leaves_everything_as_it_was():
             finally:
                 blocker.rollback()
                 blocker.close()
+                blocker_engine.dispose()
             inspector = sa.inspect(db.engine)
             assert "sessions" not in inspector.get_table_names()
             assert read_legacy() == legacy

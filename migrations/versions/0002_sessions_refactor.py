@@ -119,9 +119,10 @@ def normalised_sql(column: str, expr: str | None = None) -> str:
     anything else gets the column default (the original stays in the archive)."""
     allowed, fallback = NORMALISED[column]
     expr = expr or column
-    folded = C.sql_normalised(expr)
-    return (f"CASE WHEN {expr} IS NULL THEN NULL WHEN {folded} IN ({C.sql_in(allowed)}) "
-            f"THEN {folded} ELSE '{fallback}' END")
+    folded, values = C.sql_normalised(expr), C.sql_in(allowed)
+    # Clean values (the usual case) take the first branch and are never folded.
+    return (f"CASE WHEN {expr} IS NULL THEN NULL WHEN {expr} IN ({values}) THEN {expr} "
+            f"WHEN {folded} IN ({values}) THEN {folded} ELSE '{fallback}' END")
 
 
 def attendance_sql(flag: str) -> str:
@@ -133,8 +134,9 @@ def json_array(pg: bool, *items: str) -> str:
 
 
 def topics_sql(pg: bool) -> str:
-    """Non-empty subject and topic, in that order, without duplicates."""
-    s, t = "NULLIF(TRIM(ts.subject), '')", "NULLIF(TRIM(ts.topic), '')"
+    """Non-empty subject and topic, in that order, without duplicates (`subject_` and
+    `topic_` are the trimmed values, computed once per row in `legacy_rows`)."""
+    s, t = "ts.subject_", "ts.topic_"
     empty = "CAST('[]' AS json)" if pg else "'[]'"
     return (f"CASE WHEN {s} IS NOT NULL AND {t} IS NOT NULL AND {s} <> {t} "
             f"THEN {json_array(pg, s, t)} "
@@ -146,15 +148,30 @@ def rated(prefix: str = "") -> str:
     return f"({prefix}student_rating IS NOT NULL OR {prefix}student_feedback IS NOT NULL)"
 
 
+def legacy_rows(pg: bool) -> str:
+    """The legacy table with the trimmed subject and topic computed once per row (on
+    PostgreSQL `OFFSET 0` keeps the planner from inlining them back)."""
+    return ("(SELECT t.*, NULLIF(TRIM(t.subject), '') AS subject_, NULLIF(TRIM(t.topic), '') AS topic_ "
+            f"FROM tutor_sessions t{' OFFSET 0' if pg else ''}) ts")
+
+
+def unmapped_sql(column: str, expr: str | None = None) -> str:
+    """1 where the legacy value is set but fits no allowed value even folded."""
+    allowed, _ = NORMALISED[column]
+    expr, values = expr or column, C.sql_in(allowed)
+    return (f"CASE WHEN {expr} IS NULL OR {expr} IN ({values}) "
+            f"OR {C.sql_normalised(expr)} IN ({values}) THEN 0 ELSE 1 END")
+
+
 def report_counts(bind) -> dict:
     """One pass over the legacy rows: what will be normalised, kept aside, or orphaned."""
     parts = ["COUNT(*) AS total"]
     for column, (allowed, _fallback) in NORMALISED.items():
-        folded = C.sql_normalised(f"ts.{column}")
-        parts.append(f"SUM(CASE WHEN ts.{column} IS NOT NULL AND ts.{column} NOT IN ({C.sql_in(allowed)}) "
-                     f"AND {folded} IN ({C.sql_in(allowed)}) THEN 1 ELSE 0 END) AS {column}_normalised")
-        parts.append(f"SUM(CASE WHEN ts.{column} IS NOT NULL AND {folded} NOT IN ({C.sql_in(allowed)}) "
-                     f"THEN 1 ELSE 0 END) AS {column}_unmapped")
+        values = C.sql_in(allowed)
+        parts.append(f"SUM(CASE WHEN ts.{column} IS NULL OR ts.{column} IN ({values}) THEN 0 "
+                     f"WHEN {C.sql_normalised(f'ts.{column}')} IN ({values}) THEN 1 ELSE 0 END) "
+                     f"AS {column}_normalised")
+        parts.append(f"SUM({unmapped_sql(column, f'ts.{column}')}) AS {column}_unmapped")
     parts += [
         "SUM(CASE WHEN ts.enrollment_id IS NOT NULL AND e.id IS NULL THEN 1 ELSE 0 END) AS orphans",
         "SUM(CASE WHEN ts.enrollment_id IS NULL THEN 1 ELSE 0 END) AS without_enrollment",
@@ -167,11 +184,19 @@ def report_counts(bind) -> dict:
     return {k: int(v or 0) for k, v in bind.execute(sa.text(sql)).mappings().one().items()}
 
 
-def unmapped_samples(bind, column: str) -> list[str]:
-    allowed, _ = NORMALISED[column]
-    sql = (f"SELECT DISTINCT {column} FROM tutor_sessions WHERE {column} IS NOT NULL AND "
-           f"{C.sql_normalised(column)} NOT IN ({C.sql_in(allowed)}) ORDER BY {column} LIMIT 5")
-    return [row[0] for row in bind.execute(sa.text(sql))]
+def unmapped_samples(bind, columns: list[str]) -> dict[str, list[str]]:
+    """Up to five of the values that fit nowhere, per column, in one pass."""
+    if not columns:
+        return {}
+    picks = ", ".join(f"CASE WHEN {unmapped_sql(c)} = 1 THEN {c} END AS {c}" for c in columns)
+    where = " OR ".join(f"{unmapped_sql(c)} = 1" for c in columns)
+    rows = bind.execute(sa.text(f"SELECT DISTINCT {picks} FROM tutor_sessions WHERE {where} LIMIT 500"))
+    samples: dict[str, list[str]] = {c: [] for c in columns}
+    for row in rows:
+        for column, value in zip(columns, row):
+            if value is not None and value not in samples[column]:
+                samples[column].append(value)
+    return {c: sorted(v)[:5] for c, v in samples.items()}
 
 
 def upgrade():
@@ -180,16 +205,23 @@ def upgrade():
     if pg:
         # Wait at most this long for a lock; on failure the transaction leaves all as it was.
         op.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        op.execute("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
 
     counts = report_counts(bind)
-    samples = {c: unmapped_samples(bind, c) for c in NORMALISED if counts[f"{c}_unmapped"]}
+    samples = unmapped_samples(bind, [c for c in NORMALISED if counts[f"{c}_unmapped"]])
     offset = bind.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM reviews")).scalar()
 
     op.create_table("sessions", *sessions_columns(with_foreign_keys=not pg),
                     *[sa.CheckConstraint(C.check_in(c, v), name=c) for c, v in CHECKED.items()],
                     comment="Tutoring sessions (refactored from tutor_sessions)")
 
-    # Ratings and feedback become reviews written by the student.
+    if pg:  # the primary key index is built once after the load, not row by row
+        op.drop_constraint("pk_sessions", "sessions", type_="primary")
+
+    # Ratings and feedback become reviews written by the student. On PostgreSQL the
+    # reviewer foreign key is checked once for all rows afterwards, not row by row.
+    if pg:
+        op.drop_constraint("fk_reviews_reviewer_id_users", "reviews", type_="foreignkey")
     op.execute(
         "INSERT INTO reviews (id, reviewer_id, rating, comment, created_at) "
         f"SELECT {offset} + id, student_id, "
@@ -197,6 +229,9 @@ def upgrade():
         "student_feedback, COALESCE(updated_at, created_at, CURRENT_TIMESTAMP) "
         f"FROM tutor_sessions WHERE {rated()}"
     )
+    if pg:
+        op.create_foreign_key("fk_reviews_reviewer_id_users", "reviews", "users",
+                              ["reviewer_id"], ["id"], ondelete="SET NULL")
     select = {
         "id": "ts.id",
         "course_enrollment_id": "e.id",
@@ -215,8 +250,10 @@ def upgrade():
     }
     columns = ", ".join(SESSION_COLUMN_NAMES)
     values = ", ".join(select.get(c, f"ts.{c}") for c in SESSION_COLUMN_NAMES)
-    op.execute(f"INSERT INTO sessions ({columns}) SELECT {values} FROM tutor_sessions ts "
+    op.execute(f"INSERT INTO sessions ({columns}) SELECT {values} FROM {legacy_rows(pg)} "
                "LEFT JOIN enrolled_students e ON e.id = ts.enrollment_id")
+    if pg:
+        op.create_primary_key("pk_sessions", "sessions", ["id"])
 
     op.create_table(META, sa.Column("review_id_offset", sa.Integer, nullable=False),
                     comment="Sessions refactor: reviews made from legacy ratings have id offset + session id")
