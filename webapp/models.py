@@ -293,3 +293,93 @@ tutor_sessions_archive = sa.Table(
     comment="Legacy tutor_sessions values that sessions no longer holds, verbatim, "
             "keyed by session id (for audit and downgrade)",
 )
+
+
+# --- Series, occurrences and the calendar feed (issue 5) -------------------------------
+# A session with is_recurring is a series. `sessions` keeps exactly its 27 columns, so what a
+# series has beyond them lives in `session_series`, and what one occurrence has of its own
+# lives in `session_occurrences`, keyed like iCal's RECURRENCE-ID by (series, original date).
+
+
+class SessionSeries(db.Model):
+    """Series-level extras: the end (a last date or a number of lessons) and removed dates."""
+
+    __tablename__ = "session_series"
+    __table_args__ = (
+        sa.CheckConstraint("until_date IS NULL OR occurrence_count IS NULL", name="one_end"),
+        sa.CheckConstraint("occurrence_count IS NULL OR occurrence_count >= 1", name="count_positive"),
+        {"comment": "Series-level data of recurring sessions that the 27 columns do not hold"},
+    )
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False,
+        comment="The series (a recurring session)")
+    until_date: Mapped[date | None] = mapped_column(comment="Last possible date of the series")
+    occurrence_count: Mapped[int | None] = mapped_column(comment="Number of lessons in the series")
+    # Dates taken out of the series without a trace (iCal EXDATE); a cancelled lesson is an
+    # occurrence row instead, so it still shows, as cancelled.
+    exdates: Mapped[list] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'"),
+        comment="ISO dates removed from the series (EXDATE)")
+
+
+class SessionOccurrence(db.Model):
+    """What one occurrence of a series has of its own (iCal RECURRENCE-ID)."""
+
+    __tablename__ = "session_occurrences"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "original_date", name="uq_session_occurrences_session_date"),
+        sa.CheckConstraint(C.check_in("status", C.SESSION_STATUSES), name="status"),
+        sa.CheckConstraint(C.check_in("tutor_attendance_status", C.ATTENDANCE_STATUSES),
+                           name="tutor_attendance_status"),
+        sa.CheckConstraint(C.check_in("student_attendance_status", C.ATTENDANCE_STATUSES),
+                           name="student_attendance_status"),
+        sa.CheckConstraint("new_start_time IS NULL OR new_end_time IS NULL OR new_end_time > new_start_time",
+                           name="new_times_ordered"),
+        # Occurrences moved into a date range (the calendar's second condition).
+        sa.Index("ix_session_occurrences_new_date", "new_date"),
+        {"comment": "Per-occurrence records of recurring sessions, keyed by series and original date"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), comment="The series")
+    original_date: Mapped[date] = mapped_column(comment="Date the series gives this occurrence")
+    status: Mapped[str | None] = mapped_column(sa.String(20), comment="Own status; NULL: the series'")
+    tutor_attendance_status: Mapped[str | None] = mapped_column(sa.String(20), comment="NULL: not marked")
+    student_attendance_status: Mapped[str | None] = mapped_column(sa.String(20), comment="NULL: not marked")
+    topics_covered: Mapped[list | None] = mapped_column(sa.JSON, comment="Topics covered in this lesson")
+    note: Mapped[str | None] = mapped_column(sa.Text, comment="Tutor's note on this lesson")
+    cancelled: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
+                                            comment="This lesson is called off")
+    new_date: Mapped[date | None] = mapped_column(comment="Moved to this date")
+    new_start_time: Mapped[time | None] = mapped_column(comment="Moved to this start time")
+    new_end_time: Mapped[time | None] = mapped_column(comment="Moved to this end time")
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp())
+    updated_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp())
+
+    def __repr__(self) -> str:
+        return f"<SessionOccurrence {self.session_id}@{self.original_date}>"
+
+
+class CalendarFeed(db.Model):
+    """A tutor's secret iCal feed URL; a new token replaces (and so revokes) the old one."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = ({"comment": "Secret iCal feed token per user"},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    # Kept in clear, unlike API tokens: it only reads a calendar, and the tutor must be able
+    # to see their URL again to subscribe another device.
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime | None] = mapped_column(
+        default=utcnow, server_default=sa.func.current_timestamp())
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
