@@ -7,6 +7,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from tests import dbs
 from webapp import create_app
@@ -61,9 +63,21 @@ def backend(database_url) -> str:
     return sa.make_url(database_url).get_backend_name()
 
 
+class FreshRequestClient(FlaskClient):
+    """Tests hold an app context (for db.session) while the client makes requests, and
+    Flask then reuses it, so `g` would carry one request's logged-in user into the next.
+    Each request here starts with an empty `g`, as it does in production."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = make_app(database_url)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app
         db.session.remove()

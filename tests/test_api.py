@@ -1,0 +1,329 @@
+"""The JSON API over the test client: CRUD, filters, rules, ETags, tokens, ownership."""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_enrollment, make_session, make_user
+from webapp.extensions import db
+from webapp.models import ApiToken, Review, Session, Whiteboard
+
+D = date(2026, 12, 1)
+
+
+class Api:
+    """A client that speaks JSON with a Bearer token."""
+
+    def __init__(self, client, token: str):
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def __getattr__(self, method):
+        def call(path, json=None, headers=None, **kw):
+            return getattr(self.client, method)(path, json=json, headers={**self.headers, **(headers or {})}, **kw)
+        return call
+
+
+def token_for(user) -> str:
+    row, plain = ApiToken.issue(user, "tests")
+    db.session.add(row)
+    db.session.commit()
+    return plain
+
+
+@pytest.fixture
+def world(app):
+    """Two tutors, each with an enrollment and sessions; an admin."""
+    tutor = make_user(email="tutor@example.com")
+    other = make_user(email="other@example.com")
+    admin = make_user("admin", email="admin@example.com")
+    mine = make_enrollment(tutor, course="Mathematics")
+    theirs = make_enrollment(other, course="Physics")
+    sessions = [make_session(mine, D + timedelta(days=i), status=("scheduled", "completed")[i % 2])
+                for i in range(3)]
+    foreign = make_session(theirs, D)
+    db.session.commit()
+    return dict(tutor=tutor, other=other, admin=admin, mine=mine, theirs=theirs,
+                sessions=sessions, foreign=foreign)
+
+
+@pytest.fixture
+def api(client, world):
+    return Api(client, token_for(world["tutor"]))
+
+
+def body(enrollment, **kw):
+    data = {"course_enrollment_id": enrollment.id, "session_date": "2026-12-10",
+            "start_time": "14:00", "end_time": "15:30", "topics": ["Quadratics", "Graphs"]}
+    data.update(kw)
+    return data
+
+
+def count_sessions():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Session))
+
+
+def test_list_shows_only_own_sessions_in_order_with_paging(api, world):
+    response = api.get("/api/sessions")
+    assert response.status_code == 200
+    data = response.json
+    assert data["total"] == 3 and data["page"] == 1 and data["per_page"] == 20
+    assert [s["id"] for s in data["items"]] == [s.id for s in world["sessions"]]
+    item = data["items"][0]
+    assert len(item) == 27 and item["session_date"] == "2026-12-01" and item["start_time"] == "09:00:00"
+    page = api.get("/api/sessions?per_page=2&page=2").json
+    assert page["total"] == 3 and [s["id"] for s in page["items"]] == [world["sessions"][2].id]
+
+
+def test_admin_sees_all(client, world):
+    admin = Api(client, token_for(world["admin"]))
+    assert admin.get("/api/sessions").json["total"] == 4
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("status=completed", [1]),
+    ("date_from=2026-12-02", [1, 2]),
+    ("date_from=2026-12-02&date_to=2026-12-02", [1]),
+    ("is_featured=false", [0, 1, 2]),
+    ("is_recurring=true", []),
+    ("session_mode=online", [0, 1, 2]),
+    ("priority_level=urgent", []),
+])
+def test_filters(api, world, query, expected):
+    ids = [s["id"] for s in api.get(f"/api/sessions?{query}").json["items"]]
+    assert ids == [world["sessions"][i].id for i in expected]
+
+
+def test_tutor_student_and_enrollment_filters_join_through_the_enrollment(client, api, world):
+    student = world["mine"].student_id
+    assert api.get(f"/api/sessions?student_id={student}").json["total"] == 3
+    assert api.get(f"/api/sessions?tutor_id={world['tutor'].id}").json["total"] == 3
+    assert api.get(f"/api/sessions?tutor_id={world['other'].id}").json["total"] == 0  # not theirs to see
+    admin = Api(client, token_for(world["admin"]))
+    assert admin.get(f"/api/sessions?tutor_id={world['other'].id}").json["total"] == 1
+    assert api.get(f"/api/sessions?course_enrollment_id={world['mine'].id}").json["total"] == 3
+
+
+@pytest.mark.parametrize("query, field", [("status=done", "status"), ("date_from=2025-02-30", "date_from"),
+                                          ("per_page=101", "per_page"), ("page=0", "page"),
+                                          ("student_id=abc", "student_id")])
+def test_bad_filters_are_422_naming_the_parameter(api, query, field):
+    response = api.get(f"/api/sessions?{query}")
+    assert response.status_code == 422 and field in response.json["errors"]
+
+
+def test_get_one_with_etag(api, world):
+    session = world["sessions"][0]
+    response = api.get(f"/api/sessions/{session.id}")
+    assert response.status_code == 200 and response.headers["ETag"].startswith('"')
+    assert response.json["id"] == session.id and response.json["topics"] == ["Algebra"]
+
+
+def test_create(api, world):
+    response = api.post("/api/sessions", json=body(world["mine"], recurring_pattern={
+        "days": ["Tuesday", "Thursday"], "months": [], "specific_dates": []}, session_frequency="weekly"))
+    assert response.status_code == 201, response.json
+    created = response.json
+    assert response.headers["Location"] == f"/api/sessions/{created['id']}"
+    assert created["duration"] == 90 and created["is_recurring"] is True
+    assert created["recurring_pattern"]["days"] == ["Tuesday", "Thursday"]
+    assert created["tutor_attendance_status"] is None and created["student_attendance_status"] is None
+    assert created["status"] == "scheduled" and created["priority_level"] == "medium"
+    assert api.get(response.headers["Location"]).json == created
+
+
+def test_create_in_another_tutors_enrollment_is_refused(api, world):
+    before = count_sessions()
+    response = api.post("/api/sessions", json=body(world["theirs"]))
+    assert response.status_code == 422 and "course_enrollment_id" in response.json["errors"]
+    assert count_sessions() == before
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"end_time": "13:00"}, "end_time"),
+    ({"session_date": "2025-02-30"}, "session_date"),
+    ({"start_time": "nine"}, "start_time"),
+    ({"session_mode": "teleport"}, "session_mode"),
+    ({"session_mode": "in-person"}, "location"),
+    ({"location": "x" * 100_000}, "location"),
+    ({"topics": ["y" * 100_000]}, "topics"),
+    ({"alarm_before_minutes": -5}, "alarm_before_minutes"),
+    ({"alarm_before_minutes": 10**12}, "alarm_before_minutes"),
+    ({"alarm_enabled": True, "alarm_before_minutes": None}, "alarm_before_minutes"),
+    ({"duration": 30}, "duration"),
+    ({"status": None}, "status"),
+    ({"course_enrollment_id": "abc"}, "course_enrollment_id"),
+    ({"course_enrollment_id": 10**15}, "course_enrollment_id"),
+    ({"recurring_pattern": {"days": ["Funday"]}}, "recurring_pattern"),
+    ({"student_review_id": 999999}, "student_review_id"),
+    ({"whiteboard_id": 999999}, "whiteboard_id"),
+    ({"nickname": "x"}, "nickname"),
+    ({"location": "a\x00b"}, "location"),
+])
+def test_bad_input_is_422_naming_the_field_and_changes_nothing(api, world, change, field):
+    before = count_sessions()
+    response = api.post("/api/sessions", json=body(world["mine"], **change))
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"], response.json
+    assert count_sessions() == before
+
+
+@pytest.mark.parametrize("raw", ["{not json", "", "[1, 2]", "null"])
+def test_malformed_or_non_object_bodies(api, raw):
+    response = api.post("/api/sessions", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422)
+    assert response.status_code == (400 if raw in ("{not json", "") else 422)
+    assert response.is_json
+
+
+def test_put_replaces_the_whole_session(api, world):
+    session = world["sessions"][0]
+    response = api.put(f"/api/sessions/{session.id}", json=body(world["mine"], session_mode="hybrid",
+                                                                 location="Library", status="in-progress"))
+    assert response.status_code == 200, response.json
+    data = response.json
+    assert (data["session_mode"], data["location"], data["status"]) == ("hybrid", "Library", "in-progress")
+    assert data["topics"] == ["Quadratics", "Graphs"] and data["is_featured"] is False
+
+
+def test_put_needs_the_whole_session(api, world):
+    response = api.put(f"/api/sessions/{world['sessions'][0].id}", json={"status": "completed"})
+    assert response.status_code == 422 and {"course_enrollment_id", "session_date"} <= set(response.json["errors"])
+
+
+def test_patch_changes_only_what_is_given(api, world):
+    session = world["sessions"][0]
+    response = api.patch(f"/api/sessions/{session.id}", json={
+        "student_attendance_status": "late", "tutor_attendance_status": "present", "topics_covered": ["Algebra"]})
+    assert response.status_code == 200, response.json
+    data = response.json
+    assert (data["student_attendance_status"], data["tutor_attendance_status"]) == ("late", "present")
+    assert data["topics_covered"] == ["Algebra"] and data["topics"] == ["Algebra"]
+    assert data["start_time"] == "09:00:00" and data["duration"] == 60
+
+
+def test_patch_new_times_recompute_duration(api, world):
+    response = api.patch(f"/api/sessions/{world['sessions'][0].id}", json={"end_time": "11:00"})
+    assert response.status_code == 200 and response.json["duration"] == 120
+
+
+def test_status_changes_follow_the_rules(api, world):
+    completed = world["sessions"][1]
+    response = api.patch(f"/api/sessions/{completed.id}", json={"status": "cancelled"})
+    assert response.status_code == 422 and "can only become in progress" in response.json["errors"]["status"][0]
+    assert api.patch(f"/api/sessions/{completed.id}", json={"status": "in-progress"}).status_code == 200
+
+
+def test_review_and_whiteboard_references(api, world):
+    review = Review(reviewer_id=world["mine"].student_id, rating=5, comment="Great")
+    board = Whiteboard(title="Board")
+    db.session.add_all([review, board])
+    db.session.commit()
+    session = world["sessions"][0]
+    response = api.patch(f"/api/sessions/{session.id}", json={"student_review_id": review.id, "whiteboard_id": board.id})
+    assert response.status_code == 200
+    assert (response.json["student_review_id"], response.json["whiteboard_id"]) == (review.id, board.id)
+    cleared = api.patch(f"/api/sessions/{session.id}", json={"student_review_id": None})
+    assert cleared.json["student_review_id"] is None
+
+
+def test_delete(api, world):
+    session = world["sessions"][0]
+    response = api.delete(f"/api/sessions/{session.id}")
+    assert response.status_code == 204 and response.data == b""
+    assert api.get(f"/api/sessions/{session.id}").status_code == 404
+
+
+def test_stale_etag_gives_412_and_changes_nothing(api, world):
+    session = world["sessions"][0]
+    first = api.get(f"/api/sessions/{session.id}").headers["ETag"]
+    assert api.patch(f"/api/sessions/{session.id}", json={"priority_level": "high"},
+                     headers={"If-Match": first}).status_code == 200
+    for method, payload in (("patch", {"priority_level": "low"}),
+                            ("put", body(world["mine"])), ("delete", None)):
+        response = getattr(api, method)(f"/api/sessions/{session.id}", json=payload, headers={"If-Match": first})
+        assert response.status_code == 412 and response.is_json
+    current = api.get(f"/api/sessions/{session.id}")
+    assert current.json["priority_level"] == "high"
+    fresh = current.headers["ETag"]
+    assert api.patch(f"/api/sessions/{session.id}", json={"priority_level": "low"},
+                     headers={"If-Match": fresh}).status_code == 200
+
+
+def test_another_tutors_session_is_404_everywhere(api, world):
+    foreign = world["foreign"]
+    path = f"/api/sessions/{foreign.id}"
+    for method, payload in (("get", None), ("put", body(world["mine"])), ("patch", {"status": "cancelled"}),
+                            ("delete", None)):
+        response = getattr(api, method)(path, json=payload)
+        assert response.status_code == 404 and response.is_json, method
+    assert api.get("/api/sessions/987654").status_code == 404
+    db.session.refresh(foreign)
+    assert foreign.status == "scheduled"
+
+
+def test_unauthenticated_and_revoked_tokens_get_401(client, world):
+    assert client.get("/api/sessions").status_code == 401
+    assert client.get("/api/sessions", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    row, plain = ApiToken.issue(world["tutor"], "soon revoked")
+    db.session.add(row)
+    db.session.commit()
+    api = Api(client, plain)
+    assert api.get("/api/sessions").status_code == 200
+    row.revoked_at = row.created_at
+    db.session.commit()
+    response = api.get("/api/sessions")
+    assert response.status_code == 401 and response.is_json
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_errors_are_json_404_and_405(api):
+    missing = api.get("/api/nothing-here")
+    assert missing.status_code == 404 and missing.is_json
+    wrong = api.put("/api/sessions", json={})
+    assert wrong.status_code == 405 and wrong.is_json
+
+
+def test_browser_login_works_and_changes_need_the_csrf_token(client, auth, world):
+    auth.login(email="tutor@example.com")
+    assert client.get("/api/sessions").json["total"] == 3
+    session = world["sessions"][0]
+    refused = client.patch(f"/api/sessions/{session.id}", json={"priority_level": "urgent"})
+    assert refused.status_code == 400 and refused.is_json
+    token = auth.csrf()
+    allowed = client.patch(f"/api/sessions/{session.id}", json={"priority_level": "urgent"},
+                           headers={"X-CSRFToken": token})
+    assert allowed.status_code == 200 and allowed.json["priority_level"] == "urgent"
+
+
+def test_bearer_requests_need_no_csrf_token(api, world):
+    assert api.post("/api/sessions", json=body(world["mine"])).status_code == 201
+
+
+def test_list_runs_a_fixed_number_of_queries(api, world, app):
+    from tests.querycount import count_queries
+
+    for i in range(120):
+        make_session(world["mine"], D + timedelta(days=10 + i), start=time(8, 0), end=time(9, 0))
+    db.session.commit()
+    api.get("/api/sessions")  # the token's first use is recorded (at most once an hour)
+    with count_queries(db.engine) as small:
+        assert len(api.get("/api/sessions?per_page=5").json["items"]) == 5
+    with count_queries(db.engine) as large:
+        assert len(api.get("/api/sessions?per_page=100").json["items"]) == 100
+    assert small.count == large.count <= 3
+
+
+def test_openapi_document_lists_every_route(client):
+    doc = client.get("/api/openapi.json").json
+    assert doc["openapi"].startswith("3.1")
+    assert set(doc["paths"]) == {"/api/sessions", "/api/sessions/{session_id}", "/api/openapi.json"}
+    item = doc["paths"]["/api/sessions/{session_id}"]
+    assert {"get", "put", "patch", "delete"} <= set(item)
+    assert "412" in item["patch"]["responses"] and "422" in item["put"]["responses"]
+    params = {p["name"] for p in doc["paths"]["/api/sessions"]["get"]["parameters"]}
+    assert {"status", "session_mode", "priority_level", "date_from", "date_to", "tutor_id", "student_id",
+            "course_enrollment_id", "is_featured", "is_recurring", "page", "per_page"} == params
+    out = doc["components"]["schemas"]["SessionOut"]["properties"]
+    assert len(out) == 27

@@ -1,0 +1,141 @@
+"""The OpenAPI 3.1 document, generated from the pydantic models that validate requests."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from .schemas import ListQuery, Problem, SessionCreate, SessionList, SessionOut, SessionPatch, ValidationErrors
+
+REF = "#/components/schemas/{model}"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": REF.format(model=name)}
+
+
+def _json(schema: dict, description: str, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _problem(description: str) -> dict:
+    return _json(_ref("Problem"), description)
+
+
+def _without_null(schema: dict) -> dict:
+    """Query parameters are never null: drop the null branch pydantic adds for Optional."""
+    options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    if len(options) == 1:
+        rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+        return {**rest, **options[0]}
+    return {k: v for k, v in schema.items() if k != "default"} | ({"default": schema["default"]}
+                                                                  if schema.get("default") is not None else {})
+
+
+ETAG = {"ETag": {"description": "Version of the session; send it back in If-Match.",
+                 "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
+            "description": "The ETag you read. If the session changed since, the answer is 412 "
+                           "and nothing changes. Without it the change is unconditional.",
+            "schema": {"type": "string"}}
+SESSION_ID = {"name": "session_id", "in": "path", "required": True,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+COMMON_ERRORS = {
+    "401": _problem("Not logged in and no valid Bearer token."),
+}
+NOT_FOUND = {"404": _problem("No such session, or not one of yours.")}
+BODY_ERRORS = {
+    "400": _problem("The body is not valid JSON (or a browser request without its CSRF token)."),
+    "422": _json(_ref("ValidationErrors"), "The values break a rule; nothing changed."),
+}
+
+
+def _body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+@cache
+def document() -> dict[str, Any]:
+    _, top = models_json_schema(
+        [(SessionCreate, "validation"), (SessionPatch, "validation"), (SessionOut, "serialization"),
+         (SessionList, "serialization"), (ValidationErrors, "serialization"), (Problem, "serialization")],
+        ref_template=REF,
+    )
+    schemas = top["$defs"]
+    query = ListQuery.model_json_schema()["properties"]
+    list_params = [{"name": name, "in": "query", "required": False, "schema": _without_null(schema)}
+                   for name, schema in query.items()]
+    session_ok = _json(_ref("SessionOut"), "The session.", ETAG)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tutor sessions API",
+            "version": "1.0.0",
+            "description": "The tutor's sessions as JSON. A tutor sees and changes only sessions of "
+                           "their own enrollments; an admin sees all. Dates and times are ISO 8601; "
+                           "times are local to the tutor. Errors are JSON: 400 malformed, 401 "
+                           "unauthenticated, 404 unknown or not yours, 412 stale If-Match, 422 "
+                           '{"errors": {"field": ["message"]}}.',
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "A personal token from /tokens or `flask create-token`."},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
+                               "description": "The browser login; changes then need X-CSRFToken."},
+            },
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+        "paths": {
+            "/api/sessions": {
+                "get": {
+                    "operationId": "listSessions", "summary": "List sessions",
+                    "description": "Ordered by date, start time and id.",
+                    "parameters": list_params,
+                    "responses": {"200": _json(_ref("SessionList"), "A page of sessions."),
+                                  "422": _json(_ref("ValidationErrors"), "A filter is not valid."),
+                                  **COMMON_ERRORS},
+                },
+                "post": {
+                    "operationId": "createSession", "summary": "Create a session",
+                    "requestBody": _body("SessionCreate"),
+                    "responses": {
+                        "201": _json(_ref("SessionOut"), "Created.", {
+                            **ETAG, "Location": {"description": "URL of the new session.",
+                                                 "schema": {"type": "string"}}}),
+                        **BODY_ERRORS, **COMMON_ERRORS},
+                },
+            },
+            "/api/sessions/{session_id}": {
+                "parameters": [SESSION_ID],
+                "get": {"operationId": "getSession", "summary": "Get a session",
+                        "responses": {"200": session_ok, **COMMON_ERRORS, **NOT_FOUND}},
+                "put": {"operationId": "replaceSession", "summary": "Replace a session",
+                        "description": "Every writable field; those left out take their defaults.",
+                        "parameters": [IF_MATCH], "requestBody": _body("SessionCreate"),
+                        "responses": {"200": session_ok, **BODY_ERRORS, **COMMON_ERRORS, **NOT_FOUND,
+                                      "412": _problem("The session changed since your If-Match.")}},
+                "patch": {"operationId": "patchSession", "summary": "Change some fields",
+                          "parameters": [IF_MATCH], "requestBody": _body("SessionPatch"),
+                          "responses": {"200": session_ok, **BODY_ERRORS, **COMMON_ERRORS, **NOT_FOUND,
+                                        "412": _problem("The session changed since your If-Match.")}},
+                "delete": {"operationId": "deleteSession", "summary": "Delete a session",
+                           "parameters": [IF_MATCH],
+                           "responses": {"204": {"description": "Deleted."},
+                                         "400": _problem("A browser request without its CSRF token."),
+                                         **COMMON_ERRORS, **NOT_FOUND,
+                                         "412": _problem("The session changed since your If-Match.")}},
+            },
+            "/api/openapi.json": {
+                "get": {"operationId": "openapi", "summary": "This document", "security": [],
+                        "responses": {"200": {"description": "OpenAPI 3.1",
+                                              "content": {"application/json": {"schema": {"type": "object"}}}}}},
+            },
+        },
+    }

@@ -1,0 +1,201 @@
+"""The API's shapes, as pydantic models. They check types and shapes; the rules between
+fields come from `webapp.sessions.rules` (the forms use the same). The OpenAPI document
+is generated from these models."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from .. import choices as C
+
+INT32 = 2**31 - 1
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Text cannot contain NUL characters.")
+    return value
+
+
+def _naive_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("Give a local time without a time zone (HH:MM or HH:MM:SS).")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Topic = Annotated[str, AfterValidator(_no_nul), Field(max_length=C.TOPIC_MAX)]
+Id = Annotated[int, Field(ge=1, le=INT32)]
+# Times are the tutor's local wall-clock times, so they carry no offset (JSON Schema's
+# "time" format would demand one).
+LocalTime = Annotated[time, AfterValidator(_naive_time), WithJsonSchema(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+     "description": "Local time, HH:MM or HH:MM:SS", "examples": ["16:30"]})]
+OutTime = Annotated[time, WithJsonSchema(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?$",
+     "description": "Local time, HH:MM:SS"})]
+Mode = Literal[C.SESSION_MODES]  # type: ignore[valid-type]
+Attendance = Literal[C.ATTENDANCE_STATUSES]  # type: ignore[valid-type]
+Priority = Literal[C.PRIORITY_LEVELS]  # type: ignore[valid-type]
+Frequency = Literal[C.SESSION_FREQUENCIES]  # type: ignore[valid-type]
+Status = Literal[C.SESSION_STATUSES]  # type: ignore[valid-type]
+
+
+class RecurringPattern(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: list[Literal[C.WEEKDAYS]] = Field(default_factory=list, max_length=7)  # type: ignore[valid-type]
+    months: list[Literal[C.MONTHS]] = Field(default_factory=list, max_length=12)  # type: ignore[valid-type]
+    specific_dates: list[date] = Field(default_factory=list, max_length=366)
+
+
+class SessionFields(BaseModel):
+    """Writable fields. `duration` is computed from start and end; if given it must agree.
+    `is_recurring` follows from `session_frequency`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    course_enrollment_id: Id
+    session_date: date
+    start_time: LocalTime
+    end_time: LocalTime
+    topics: list[Topic] = Field(default_factory=list, max_length=C.TOPICS_MAX_COUNT)
+    topics_covered: list[Topic] = Field(default_factory=list, max_length=C.TOPICS_MAX_COUNT)
+    duration: Annotated[int, Field(ge=1, le=C.MAX_SESSION_MINUTES)] | None = None
+    session_mode: Mode = C.DEFAULT_MODE
+    location: Annotated[Text, Field(max_length=C.LOCATION_MAX)] | None = None
+    whiteboard_id: Id | None = None
+    student_review_id: Id | None = None
+    tutor_review_id: Id | None = None
+    parent_review_id: Id | None = None
+    tutor_attendance_status: Attendance | None = None
+    student_attendance_status: Attendance | None = None
+    priority_level: Priority = C.DEFAULT_PRIORITY
+    session_frequency: Frequency = C.DEFAULT_FREQUENCY
+    recurring_pattern: RecurringPattern | None = None
+    notification_enabled: bool = False
+    alarm_enabled: bool = False
+    alarm_before_minutes: Annotated[int, Field(ge=C.ALARM_MINUTES_MIN, le=C.ALARM_MINUTES_MAX)] | None = \
+        C.DEFAULT_ALARM_MINUTES
+    is_featured: bool = False
+    status: Status = C.DEFAULT_STATUS
+
+
+class SessionCreate(SessionFields):
+    """A new session (POST) or a whole replacement (PUT)."""
+
+
+class SessionPatch(SessionFields):
+    """Any subset of the writable fields (PATCH)."""
+
+    course_enrollment_id: Id = None  # type: ignore[assignment]
+    session_date: date = None  # type: ignore[assignment]
+    start_time: LocalTime = None  # type: ignore[assignment]
+    end_time: LocalTime = None  # type: ignore[assignment]
+
+
+class SessionOut(BaseModel):
+    """A session: the 27 columns of the `sessions` table."""
+
+    id: int
+    course_enrollment_id: int | None
+    topics: list[str]
+    topics_covered: list[str]
+    session_date: date
+    start_time: OutTime
+    end_time: OutTime
+    duration: int | None
+    session_mode: Mode | None
+    location: str | None
+    whiteboard_id: int | None
+    student_review_id: int | None
+    tutor_review_id: int | None
+    parent_review_id: int | None
+    tutor_attendance_status: Attendance | None
+    student_attendance_status: Attendance | None
+    priority_level: Priority | None
+    is_recurring: bool | None
+    session_frequency: Frequency | None
+    recurring_pattern: dict[str, Any] | None
+    notification_enabled: bool | None
+    alarm_enabled: bool | None
+    alarm_before_minutes: int | None
+    is_featured: bool | None
+    status: Status | None
+    created_at: datetime | None = Field(description="UTC")
+    updated_at: datetime | None = Field(description="UTC")
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ValidationErrors(BaseModel):
+    """422: what is wrong, by field name."""
+
+    errors: dict[str, list[str]]
+
+
+class Problem(BaseModel):
+    """Any other error: a short code and a sentence."""
+
+    error: str
+    message: str
+
+
+class ListQuery(BaseModel):
+    """Filters and paging of GET /api/sessions."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: Status | None = None
+    session_mode: Mode | None = None
+    priority_level: Priority | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    tutor_id: Id | None = None
+    student_id: Id | None = None
+    course_enrollment_id: Id | None = None
+    is_featured: bool | None = None
+    is_recurring: bool | None = None
+    page: Annotated[int, Field(ge=1, le=INT32)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+FIELDS = tuple(SessionOut.model_fields)
+
+
+def to_json(session) -> dict[str, Any]:
+    """A session as the API shows it: reads columns only, never a relationship."""
+    out = {}
+    for name in FIELDS:
+        value = getattr(session, name)
+        if isinstance(value, datetime):  # stored as naive UTC
+            value = value.isoformat() + "Z"
+        elif isinstance(value, (date, time)):
+            value = value.isoformat()
+        elif name in ("topics", "topics_covered") and value is None:
+            value = []
+        out[name] = value
+    return out
+
+
+def error_messages(exc) -> dict[str, list[str]]:
+    """pydantic's errors by top-level field name ('body' for the document itself)."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        field = loc[0] if loc else "body"
+        if error["type"] == "extra_forbidden":
+            message = "Unknown field." if len(loc) == 1 else f"Unknown field '{'.'.join(loc[1:])}'."
+        else:
+            where = ".".join(loc[1:])
+            message = error["msg"] + (f" (at {where})" if where else "")
+        if error["type"] == "json_invalid":
+            field = "body"
+        errors.setdefault(field, []).append(message)
+    return errors
