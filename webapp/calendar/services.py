@@ -304,3 +304,38 @@ def _edit_in_place(session: Session, changes: dict[str, Any]) -> tuple[Session |
     _keep_overridden(session, overrides_of(session), old_times, old_dates)
     db.session.flush()
     return session, {}
+
+
+# --- Loading a calendar: a fixed number of queries ------------------------------------
+
+
+def load_lessons(user: Any, start: date | None = None, end: date | None = None,
+                 tz: Any = None) -> tuple[list[Session], dict[int, SessionSeries], list[SessionOccurrence]]:
+    """The sessions `user` may see that can have a lesson in [start, end] (None: all), with
+    their series extras (same query) and their overrides (one more query)."""
+    from ..sessions.queries import visible_sessions
+
+    query = (visible_sessions(user)
+             .outerjoin(SessionSeries, SessionSeries.session_id == Session.id)
+             .add_columns(SessionSeries))
+    if start is not None and end is not None:
+        # A series may reach into the range from any earlier start (or be moved into it).
+        query = query.where(sa.or_(Session.session_date.between(start, end),
+                                   sa.and_(Session.is_recurring, Session.session_date <= end)))
+    rows = db.session.execute(query.order_by(Session.session_date, Session.start_time, Session.id)).all()
+    sessions = [row[0] for row in rows]
+    extras = {row[0].id: row[1] for row in rows if row[1] is not None}
+    series_ids = [s.id for s in sessions if R.is_series(s)]
+    overrides: list[SessionOccurrence] = []
+    if series_ids:
+        q = sa.select(SessionOccurrence).where(SessionOccurrence.session_id.in_(series_ids))
+        if start is not None and end is not None:
+            q = overrides_in_range(series_ids, start, end)
+        overrides = list(db.session.scalars(q))
+    return sessions, extras, overrides
+
+
+def calendar_lessons(user: Any, start: date, end: date) -> list[R.Occurrence]:
+    """Every lesson `user` sees with its actual date in [start, end], in time order."""
+    sessions, extras, overrides = load_lessons(user, start, end)
+    return R.occurrences_between(sessions, overrides, start, end, series=extras, tz=user.timezone)

@@ -1,0 +1,155 @@
+"""A tutor's sessions as an iCalendar (RFC 5545) feed, built with the `icalendar` library.
+
+- one-time session: one VEVENT;
+- series: one VEVENT with the rule of `recurrence.rule_parts` (bounded series get UNTIL at
+  their last lesson, so a count ending and the specific dates agree with our expansion in
+  every client), RDATE for specific dates and EXDATE for removed dates;
+- a lesson with a record of its own: a VEVENT with the same UID and RECURRENCE-ID (its
+  original start), its own time, status and description; cancelled ones say
+  STATUS:CANCELLED (and "Cancelled:" in the title, for clients that ignore STATUS);
+- times carry the tutor's TZID and the VTIMEZONE the library generates for it, so a
+  16:00 lesson stays at 16:00 across a daylight-saving change.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from icalendar import Alarm, Calendar, Event
+
+from .. import choices as C
+from .. import recurrence as R
+
+PRODID = "-//Tutor sessions//Calendar feed//EN"
+UID_DOMAIN = "tutor-sessions"
+
+
+def uid(session: Any) -> str:
+    return f"session-{session.id}@{UID_DOMAIN}"
+
+
+def _summary(session: Any, cancelled: bool) -> str:
+    enrollment = session.enrollment
+    title = f"{enrollment.course} with {enrollment.student.full_name}" if enrollment else "Tutoring session"
+    return ("Cancelled: " if cancelled else "") + title
+
+
+def _description(session: Any, covered: list[str], note: str | None) -> str:
+    lines = []
+    if session.topics:
+        lines.append("Topics: " + ", ".join(session.topics))
+    if covered:
+        lines.append("Covered: " + ", ".join(covered))
+    if note:
+        lines.append("Note: " + note)
+    board = session.whiteboard
+    if board is not None and board.board_url:
+        lines.append("Whiteboard: " + board.board_url)
+    return "\n".join(lines)
+
+
+def _location(session: Any) -> str | None:
+    if session.location:
+        return session.location
+    board = session.whiteboard
+    return board.board_url if board is not None and board.board_url else None
+
+
+def _stamp(session: Any) -> datetime:
+    when = session.updated_at or session.created_at or datetime(2000, 1, 1)
+    return when.replace(tzinfo=timezone.utc)
+
+
+def _event(session: Any, start: datetime, end: datetime, status: str, covered: list[str],
+           note: str | None) -> Event:
+    cancelled = status == "cancelled"
+    event = Event()
+    event.add("uid", uid(session))
+    event.add("dtstamp", _stamp(session))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", _summary(session, cancelled))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    description = _description(session, covered, note)
+    if description:
+        event.add("description", description)
+    location = _location(session)
+    if location:
+        event.add("location", location)
+    if session.alarm_enabled and session.alarm_before_minutes is not None and not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", _summary(session, False))
+        alarm.add("trigger", timedelta(minutes=-session.alarm_before_minutes))
+        event.add_component(alarm)
+    return event
+
+
+def series_events(session: Any, series: Any | None, overrides: Iterable[Any], tz: Any) -> list[Event]:
+    """The master event of a series and one event per lesson with a record of its own."""
+    first = R.occurrence_of(session, session.session_date, None, tz)
+    master_status = "cancelled" if session.status == "cancelled" else C.DEFAULT_STATUS
+    master = _event(session, first.start, first.end, master_status, [], None)
+    last = R.last_date(session, series)
+    parts = R.rule_parts(session)
+    if parts is not None:
+        rule = R.ical_rule(parts)
+        if last is not None:
+            rule["UNTIL"] = datetime.combine(last, session.start_time, tz).astimezone(timezone.utc)
+        master.add("rrule", rule)
+    extra = [d for d in R.specific_dates_of(session) if last is None or d <= last]
+    if extra:
+        master.add("rdate", [datetime.combine(d, session.start_time, tz) for d in extra])
+    removed = sorted(R.exdates_of(series))
+    if removed:
+        master.add("exdate", [datetime.combine(d, session.start_time, tz) for d in removed])
+    events = [master]
+    own = R.index_overrides(overrides).get(session.id, {})
+    if own:
+        valid = set(R.series_dates(session, series, until=max(own)))
+        # The first lesson carries the row's own marks: an override of it is still one event.
+        for original, override in sorted(own.items()):
+            if original not in valid:
+                continue
+            lesson = R.occurrence_of(session, original, override, tz)
+            event = _event(session, lesson.start, lesson.end, lesson.status, lesson.topics_covered, lesson.note)
+            event.add("recurrence-id", datetime.combine(original, session.start_time, tz))
+            events.append(event)
+    return events
+
+
+def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], overrides: list[Any]) -> bytes:
+    """The whole feed of `user` as bytes (text/calendar)."""
+    tz = R.zone(user.timezone)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"Tutoring — {user.full_name}")
+    for session in sessions:
+        if R.is_series(session):
+            for event in series_events(session, series.get(session.id), overrides, tz):
+                cal.add_component(event)
+        else:
+            lesson = R.single(session, tz)
+            cal.add_component(_event(session, lesson.start, lesson.end, lesson.status,
+                                     lesson.topics_covered, None))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def feed_for(user: Any) -> bytes:
+    """`user`'s feed from three queries (sessions with series extras, overrides, boards)."""
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..models import Whiteboard
+    from .services import load_lessons
+
+    sessions, extras, overrides = load_lessons(user)
+    # Loaded once into the identity map, so `session.whiteboard` costs no query per session.
+    board_ids = {s.whiteboard_id for s in sessions if s.whiteboard_id is not None}
+    if board_ids:
+        db.session.scalars(sa.select(Whiteboard).where(Whiteboard.id.in_(board_ids))).all()
+    return build_feed(user, sessions, extras, overrides)
