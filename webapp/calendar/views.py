@@ -40,7 +40,7 @@ def _day() -> date:
 def _render(view: str, page) -> Response:
     template = f"calendar/_{view}.html" if is_htmx() else f"calendar/{view}.html"
     response = Response(render_template(template, page=page, view=view))
-    response.headers["Vary"] = "HX-Request"
+    response.vary.add("HX-Request")
     return response
 
 
