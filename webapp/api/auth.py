@@ -1,4 +1,8 @@
-"""API authentication: the browser login, or `Authorization: Bearer <token>`."""
+"""API authentication: the browser login, or `Authorization: Bearer <token>`.
+
+A request that sends a Bearer header is judged by that token alone, even when it also
+carries a login cookie: a revoked or mistyped token is 401, never silently the cookie's user.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,18 +17,17 @@ LAST_USED_RESOLUTION = timedelta(hours=1)  # record use at most hourly: no write
 
 
 def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-@login_manager.request_loader
-def load_user_from_token(req):
-    """Flask-Login asks this when there is no logged-in browser session (API paths only)."""
-    if not req.path.startswith("/api/"):
+    """The token of an `Authorization: Bearer` header; '' for a Bearer header without one."""
+    header = request.headers.get("Authorization")
+    if header is None:
         return None
-    token = bearer_token()
-    if token is None:
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def user_for_token(token: str) -> User | None:
+    """The owner of a live token (one query: token and user together)."""
+    if not token or len(token) > 200:
         return None
     row = db.session.execute(
         sa.select(ApiToken, User).join(ApiToken.user)
@@ -39,6 +42,19 @@ def load_user_from_token(req):
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
         db.session.commit()
     return user
+
+
+def authenticate() -> bool:
+    """Decide who makes this API request; False when nobody valid does."""
+    token = bearer_token()
+    if token is None:  # no Authorization header: the browser login, if any
+        from flask_login import current_user
+
+        return current_user.is_authenticated
+    user = user_for_token(token)
+    # Flask-Login's own hook for request-based users; it writes no session cookie.
+    login_manager._update_request_context_with_user(user)
+    return user is not None
 
 
 def uses_bearer_token() -> bool:

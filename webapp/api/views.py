@@ -27,7 +27,7 @@ def authenticate():
     """401 as JSON (never a redirect); CSRF for cookie-authenticated changes."""
     if request.endpoint == "api.openapi":
         return None
-    if not current_user.is_authenticated:
+    if not auth.authenticate():
         response = jsonify(error="unauthorized",
                            message="Log in, or send Authorization: Bearer <token>.")
         response.status_code = 401
