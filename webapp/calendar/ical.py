@@ -85,8 +85,9 @@ def _event(session: Any, start: datetime, end: datetime, status: str, covered: l
     return event
 
 
-def series_events(session: Any, series: Any | None, overrides: Iterable[Any], tz: Any) -> list[Event]:
-    """The master event of a series and one event per lesson with a record of its own."""
+def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any) -> list[Event]:
+    """The master event of a series and one event per lesson with a record of its own
+    (`own`: its overrides by original date)."""
     first = R.occurrence_of(session, session.session_date, None, tz)
     master_status = "cancelled" if session.status == "cancelled" else C.DEFAULT_STATUS
     master = _event(session, first.start, first.end, master_status, [], None)
@@ -104,7 +105,6 @@ def series_events(session: Any, series: Any | None, overrides: Iterable[Any], tz
     if removed:
         master.add("exdate", [datetime.combine(d, session.start_time, tz) for d in removed])
     events = [master]
-    own = R.index_overrides(overrides).get(session.id, {})
     if own:
         valid = set(R.series_dates(session, series, until=max(own)))
         # The first lesson carries the row's own marks: an override of it is still one event.
@@ -127,9 +127,10 @@ def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], overr
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"Tutoring — {user.full_name}")
+    by_series = R.index_overrides(overrides)
     for session in sessions:
         if R.is_series(session):
-            for event in series_events(session, series.get(session.id), overrides, tz):
+            for event in series_events(session, series.get(session.id), by_series.get(session.id, {}), tz):
                 cal.add_component(event)
         else:
             lesson = R.single(session, tz)
