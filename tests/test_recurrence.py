@@ -304,3 +304,29 @@ def test_records_go_with_their_series(weekly):
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionOccurrence)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionSeries)) == 0
+
+
+def test_clashes_cover_every_lesson_of_the_tutors_and_the_students_series(app):
+    tutor = make_user(timezone="Europe/London")
+    student = make_user("student")
+    other_tutor = make_user(timezone="Africa/Addis_Ababa")
+    weekly = make_session(make_enrollment(tutor, student), TUESDAY, time(16, 0), time(17, 0), is_recurring=True,
+                          session_frequency="weekly", recurring_pattern={"days": ["Tuesday"], "months": [], "specific_dates": []})
+    S.cancel_occurrence(weekly, date(2026, 3, 17))
+    # the student's lessons with another tutor (in another zone): Thursdays 18:00 Addis = 15:00 London (GMT)
+    make_session(make_enrollment(other_tutor, student), date(2026, 3, 5), time(18, 0), time(19, 0), is_recurring=True,
+                 session_frequency="weekly", recurring_pattern={"days": [], "months": [], "specific_dates": []})
+    db.session.commit()
+    new = Session(id=None, session_date=date(2026, 3, 17), start_time=time(16, 30), end_time=time(17, 30),
+                  is_recurring=False, session_frequency="one-time", status="scheduled")
+    assert S.clashes_for(new, None, tutor, student.id) == []  # that Tuesday is cancelled
+    new.session_date = date(2026, 3, 24)
+    [(mine, theirs)] = S.clashes_for(new, None, tutor, student.id)
+    assert (theirs.session.id, theirs.date) == (weekly.id, date(2026, 3, 24))
+    thursday = Session(id=None, session_date=date(2026, 3, 12), start_time=time(14, 30), end_time=time(15, 30),
+                       is_recurring=True, session_frequency="weekly",
+                       recurring_pattern={"days": ["Thursday"], "months": [], "specific_dates": []}, status="scheduled")
+    found = S.clashes_for(thursday, SessionSeries(until_date=date(2026, 3, 26), exdates=[]), tutor, student.id)
+    assert [t.date for _, t in found] == [date(2026, 3, 12), date(2026, 3, 19), date(2026, 3, 26)]
+    assert S.clashes_for(thursday, SessionSeries(until_date=date(2026, 3, 26), exdates=[]), tutor, None) == []
+    db.session.expunge_all()

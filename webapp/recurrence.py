@@ -405,3 +405,22 @@ def end_errors(first: date | None, until: date | None, count: int | None) -> dic
     if count is not None and not 1 <= count <= 1000:
         errors["occurrence_count"] = ["Between 1 and 1000 lessons."]
     return errors
+
+
+def clashes(candidates: Iterable[Occurrence], existing: Iterable[Occurrence],
+            ignore: Iterable[int] = ()) -> list[tuple[Occurrence, Occurrence]]:
+    """Pairs (candidate, existing) of lessons that overlap in time; cancelled lessons and the
+    sessions in `ignore` (e.g. the one being edited) never clash. Touching ends do not."""
+    skip = set(ignore)
+    taken = sorted((o for o in existing if not o.cancelled and o.session.id not in skip),
+                   key=lambda o: o.start)
+    out = []
+    for candidate in candidates:
+        if candidate.cancelled:
+            continue
+        for other in taken:
+            if other.start >= candidate.end:
+                break
+            if other.end > candidate.start:
+                out.append((candidate, other))
+    return out

@@ -339,3 +339,43 @@ def calendar_lessons(user: Any, start: date, end: date) -> list[R.Occurrence]:
     """Every lesson `user` sees with its actual date in [start, end], in time order."""
     sessions, extras, overrides = load_lessons(user, start, end)
     return R.occurrences_between(sessions, overrides, start, end, series=extras, tz=user.timezone)
+
+
+def lessons_of_people(tutor_id: int, student_id: int | None, start: date, end: date) -> list[R.Occurrence]:
+    """Every lesson in [start, end] of the tutor's enrollments and of the student's (with any
+    tutor, each in their tutor's zone): what a new or changed session must not overlap.
+    Two queries."""
+    from sqlalchemy.orm import contains_eager, joinedload
+
+    from ..models import Enrollment
+
+    people = [Enrollment.tutor_id == tutor_id]
+    if student_id is not None:
+        people.append(Enrollment.student_id == student_id)
+    query = (sa.select(Session, SessionSeries)
+             .join(Session.enrollment)
+             .outerjoin(SessionSeries, SessionSeries.session_id == Session.id)
+             .options(contains_eager(Session.enrollment).joinedload(Enrollment.tutor))
+             .where(sa.or_(*people))
+             .where(sa.or_(Session.session_date.between(start, end),
+                           sa.and_(Session.is_recurring, Session.session_date <= end))))
+    rows = db.session.execute(query).all()
+    sessions = [r[0] for r in rows]
+    extras = {r[0].id: r[1] for r in rows if r[1] is not None}
+    ids = [s.id for s in sessions if R.is_series(s)]
+    overrides = list(db.session.scalars(overrides_in_range(ids, start, end))) if ids else []
+    return R.occurrences_between(sessions, overrides, start, end, series=extras)
+
+
+def clashes_for(candidate: Any, candidate_series: Any | None, tutor: Any, student_id: int | None,
+                ignore: tuple[int, ...] = (), horizon_days: int = R.HORIZON_DAYS) -> list[tuple[R.Occurrence, R.Occurrence]]:
+    """Lessons of `candidate` (a one-time session or a series, saved or not: any object with
+    the session's columns and an `id`, None for a new one) that overlap another lesson of
+    the tutor or of the student, over the candidate's lessons up to the horizon."""
+    first = candidate.session_date
+    last = R.last_date(candidate, candidate_series) or first + timedelta(days=horizon_days)
+    mine = R.occurrences_between([candidate], [], first, last,
+                                 series={candidate.id: candidate_series} if candidate_series else None,
+                                 tz=tutor.timezone)
+    others = lessons_of_people(tutor.id, student_id, first, last)
+    return R.clashes(mine, others, ignore=ignore)
