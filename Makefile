@@ -32,6 +32,10 @@ browser:
 test: install browser
 	$(BIN)/pytest
 
+# HTTP benchmark against baselines in the same run, then the soak and races (bench/http.py).
+bench: install
+	$(BIN)/python -m bench.http
+
 bench-migration: install
 	$(BIN)/python -m bench.migration
 
