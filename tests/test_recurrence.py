@@ -141,6 +141,10 @@ def test_the_first_lesson_carries_the_rows_own_marks_later_ones_start_unmarked()
     assert {o.status for o in R.occurrences_between([s], [], date(2026, 1, 1), date(2026, 2, 1), tz="UTC")} == {"cancelled"}
 
 
+def test_unknown_or_missing_zones_fall_back_to_the_platform_default():
+    assert R.zone(None) == R.zone("Mars/Olympus") == ZoneInfo("Africa/Addis_Ababa")
+
+
 def test_end_errors():
     assert R.end_errors(date(2026, 1, 5), date(2026, 1, 1), None) == {
         "until_date": ["The series cannot end before its first lesson."]}
