@@ -2,6 +2,7 @@
 
     python -m bench.http                # full run (about 6 minutes on 2 cores), then the soak
     python -m bench.http --quick        # a smoke run: short rounds, no soak
+    python -m bench.http --profile      # also profile each scenario (bench/results/profile-*.txt)
     BENCH_SOAK_SECONDS=0 python -m bench.http    # skip the soak and races
 
 Steps: a new PostgreSQL database, schema by the real migrations, data from `bench.data`
@@ -452,24 +453,30 @@ def evaluate(result: dict) -> list[dict]:
     checks = []
 
     def check(name: str, value, limit: float, higher_is_better: bool, unit: str = "") -> None:
-        if value is None:
+        if value is None or isinstance(value, str):
             checks.append({"target": name, "value": None, "limit": limit, "verdict": "MISS",
-                           "margin": "not measured (route missing or no successful answers)"})
+                           "margin": value or "not measured"})
             return
         ok = value >= limit if higher_is_better else value <= limit
         margin = value - limit if higher_is_better else limit - value
         checks.append({"target": name, "value": round(value, 3), "limit": limit,
                        "verdict": "PASS" if ok else "MISS", "margin": f"{margin:+.3g}{unit}"})
 
+    def unusable(name: str, phase: str) -> str | None:
+        """Why a scenario's figures cannot count (errors answered fast are no throughput)."""
+        if name not in sc:
+            return f"{name}: route missing {missing.get(name, '')}".strip()
+        share = sc[name][phase]["ok_share"]
+        if share < 0.95:
+            return f"{name}: only {share:.0%} of answers succeeded ({sc[name][phase]['statuses']})"
+        return None
+
     def ratio(name: str, base: str):
-        if name not in sc or base not in sc or not sc[base]["peak"]["ok_rps"]:
-            return None
-        if sc[name]["peak"]["ok_share"] < 0.95:  # errors answered fast are no throughput
-            return None
-        return sc[name]["peak"]["ok_rps"] / sc[base]["peak"]["ok_rps"]
+        problem = unusable(name, "peak") or unusable(base, "peak")
+        return problem or sc[name]["peak"]["ok_rps"] / sc[base]["peak"]["ok_rps"]
 
     def p95(name: str):
-        return sc[name]["half"]["p95_ms"] if name in sc and sc[name]["half"]["ok_share"] >= 0.95 else None
+        return unusable(name, "half") or sc[name]["half"]["p95_ms"]
 
     check("list rps ≥ 50% of Fortunes", ratio("list", "fortunes"), TARGETS["list_vs_fortunes"], True)
     for name in ("status", "attendance"):
@@ -480,15 +487,16 @@ def evaluate(result: dict) -> list[dict]:
         check(f"inline {name} p95 at half peak ≤ 50 ms", p95(name), TARGETS["p95_inline_ms"], False, " ms")
     for many, few, what in (("list_50", "list_few", "HTML list"), ("api_100", "api_1", "API list")):
         a, b = probe.get(many, {}), probe.get(few, {})
-        grows = (a.get("queries") is None or b.get("queries") is None or a.get("status") != 200
-                 or b.get("status") != 200)
-        value = None if grows else a["queries"] - b["queries"]
+        unknown = (a.get("queries") is None or b.get("queries") is None or a.get("status") != 200
+                   or b.get("status") != 200)
+        value = f"answers {a.get('status')} and {b.get('status')}" if unknown else a["queries"] - b["queries"]
         check(f"{what} queries flat: {a.get('rows')} rows vs {b.get('rows')} rows (extra queries)",
               value, 0, False)
     list_bytes = sc.get("list", {}).get("peak", {}).get("bytes_mean")
     for name in ("status", "attendance"):
         inline_bytes = sc.get(name, {}).get("peak", {}).get("bytes_mean")
-        share = inline_bytes / list_bytes if inline_bytes and list_bytes else None
+        share = (inline_bytes / list_bytes if inline_bytes and list_bytes
+                 else unusable(name, "peak") or unusable("list", "peak") or "no successful answer")
         check(f"inline {name} answer ≤ 10% of list bytes", share, TARGETS["inline_bytes_share"], False)
     for name in sc:
         fives = sum(v for k, v in sc[name]["peak"]["statuses"].items() if k.startswith("5"))
@@ -549,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="per scenario per round")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 round of 1.5 s, no soak")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the load, profile each scenario in-process (bench/results/profile-*.txt)")
     parser.add_argument("--out", type=Path, default=RESULTS / "http.json")
     args = parser.parse_args(argv)
     if args.quick:
@@ -575,6 +585,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"gunicorn: {args.workers} workers x {args.threads} threads on {host}:{port}; "
                   f"{args.concurrency} users", flush=True)
             result = asyncio.run(drive(host, port, url, args))
+        if args.profile:
+            from .profile import profile
+
+            engine = sa.create_engine(url)
+            mine = choose_items(engine, [1])[1]
+            engine.dispose()
+            items = {pool: [i.id for i in mine["items"][pool]] for pool in ("status", "attendance")}
+            items.update(update=[i.id for i in mine["items"]["baseline"]], detail=mine["detail"])
+            print("profiling in-process (cProfile)...", flush=True)
+            result["profile"] = profile(url, items)
         soak = None
         if soak_seconds > 0:
             from .soak import run_all
@@ -593,6 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result))
     print(f"driver CPU: {result['driver_cpu_share_of_one_core'] * 100:.0f}% of one core during the load")
     print("probes:", json.dumps(result["probes"]))
+    if result.get("profile"):
+        print("profile (in-process, ms a request under cProfile):",
+              {k: v["ms_per_request_profiled"] for k, v in result["profile"].items()})
     print()
     for check in result["targets"]:
         print(f"{check['verdict']:<5} {check['target']}: {check['value']} (limit {check['limit']}; "

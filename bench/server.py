@@ -43,7 +43,7 @@ def gunicorn(database_url: str, workers: int | None = None, threads: int = 4,
         "--graceful-timeout", "5", "--log-level", "warning",
         "webapp:create_app()",
     ]
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),),
                                stdout=log, stderr=log, start_new_session=True)
     # gunicorn holds its own copy now; if it dies, ours must not keep the port alive.

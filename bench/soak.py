@@ -45,8 +45,10 @@ ATTENDANCE_FIELDS = ("tutor_attendance_status", "student_attendance_status")
 def cluster(url: str, instances: int = 2, workers: int = 1, threads: int = 8):
     """`instances` gunicorn servers on their own loopback ports, one database, one SECRET_KEY."""
     with ExitStack() as stack:
-        yield [stack.enter_context(server.gunicorn(url, workers=workers, threads=threads))
-               for _ in range(instances)]
+        RESULTS.mkdir(exist_ok=True)
+        yield [stack.enter_context(server.gunicorn(url, workers=workers, threads=threads,
+                                                   log_path=RESULTS / f"soak-instance-{i + 1}.log"))
+               for i in range(instances)]
 
 
 @contextmanager
