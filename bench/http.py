@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from webapp import choices as C
 
 from . import data, server
-from .client import Client, Response, version_in
+from .client import Client, Response, csrf_in, version_in
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -82,6 +82,7 @@ class User:
     tutor_id: int
     html: Client
     api: Client
+    anon: Client  # not logged in: the baselines need no login (and so load no user)
     items: dict[str, list[Item]] = field(default_factory=dict)
     detail_ids: list[int] = field(default_factory=list)
     cursor: Counter = field(default_factory=Counter)
@@ -123,9 +124,10 @@ def form(fields: dict[str, str]) -> bytes:
 HTMX_FORM = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
 
 
-def htmx_post(user: User, path: str, fields: dict[str, str]) -> dict:
-    return dict(client=user.html, method="POST", path=path, body=form(fields),
-                headers={**HTMX_FORM, "X-CSRFToken": user.html.csrf or ""})
+def htmx_post(user: User, path: str, fields: dict[str, str], client: Client | None = None) -> dict:
+    client = client or user.html
+    return dict(client=client, method="POST", path=path, body=form(fields),
+                headers={**HTMX_FORM, "X-CSRFToken": client.csrf or ""})
 
 
 def keep_version(user: User, req: Request, resp: Response) -> None:
@@ -155,7 +157,7 @@ async def make_attendance(user: User) -> Request:
 
 async def make_update_baseline(user: User) -> Request:
     item = user.next_item("baseline")
-    return Request(**htmx_post(user, f"/baseline/update/{item.id}", {}), item=item)
+    return Request(**htmx_post(user, f"/baseline/update/{item.id}", {}, user.anon), item=item)
 
 
 async def fetch_etag(user: User, item: Item) -> None:
@@ -179,9 +181,9 @@ def keep_etag(user: User, req: Request, resp: Response) -> None:
 
 
 def scenarios(filtered_path: str) -> list[Scenario]:
-    def get(path_of: Callable[[User], str], api: bool = False):
+    def get(path_of: Callable[[User], str], client: str = "html"):
         async def make(user: User) -> Request:
-            return Request(user.api if api else user.html, "GET", path_of(user))
+            return Request(getattr(user, client), "GET", path_of(user))
         return make
 
     def detail_path(user: User) -> str:
@@ -189,14 +191,14 @@ def scenarios(filtered_path: str) -> list[Scenario]:
         return f"/sessions/{user.detail_ids[user.cursor['detail'] % len(user.detail_ids)]}"
 
     return [
-        Scenario("fortunes", "baseline: Fortunes", get(lambda u: "/baseline/fortunes")),
+        Scenario("fortunes", "baseline: Fortunes", get(lambda u: "/baseline/fortunes", "anon")),
         Scenario("update", "baseline: read-update-render", make_update_baseline, writes=True),
         Scenario("list", "list page (50 of 200)", get(lambda u: "/sessions"), baseline="fortunes"),
         Scenario("filtered", "filtered list", get(lambda u: filtered_path), baseline="fortunes"),
         Scenario("detail", "detail page", get(detail_path), baseline="fortunes"),
         Scenario("status", "inline status", make_status, keep_version, "update", True, True),
         Scenario("attendance", "inline attendance", make_attendance, keep_version, "update", True, True),
-        Scenario("api_list", "API list per_page=100", get(lambda u: "/api/sessions?per_page=100", api=True),
+        Scenario("api_list", "API list per_page=100", get(lambda u: "/api/sessions?per_page=100", "api"),
                  baseline="fortunes"),
         Scenario("api_patch", "API PATCH (If-Match)", make_patch, keep_etag, "update", True),
     ]
@@ -357,7 +359,9 @@ async def make_users(host: str, port: int, engine: sa.Engine, url: str, count: i
     for tutor_id in tutor_ids:
         html = Client(host, port)
         await html.login(data.tutor_email(tutor_id), data.PASSWORD)
-        users.append(User(tutor_id, html, Client(host, port, bearer=tokens[tutor_id]),
+        anon = Client(host, port)
+        anon.csrf = csrf_in((await anon.get("/login")).text)  # an anonymous session's token
+        users.append(User(tutor_id, html, Client(host, port, bearer=tokens[tutor_id]), anon,
                           items=picked[tutor_id]["items"], detail_ids=picked[tutor_id]["detail"]))
     return users
 
@@ -436,6 +440,7 @@ async def drive(host: str, port: int, url: str, args) -> dict:
     for user in users:
         await user.html.close()
         await user.api.close()
+        await user.anon.close()
     engine.dispose()
     return {
         "scenarios": {s.name: {"label": s.label, "baseline": s.baseline, "peak": peak[s.name].summary(),
@@ -531,8 +536,10 @@ def table(result: dict) -> str:
             f"{p['p95_ms'] or 0:>8.1f}{p['p99_ms'] or 0:>8.1f}{h['ok_rps']:>9.0f}{h['p95_ms'] or 0:>8.1f}"
             f"{h['p99_ms'] or 0:>8.1f}{p['queries_mean'] if p['queries_mean'] is not None else '-':>7}"
             f"{p['bytes_mean'] or 0:>8}{ratio:>7}  {other or ''}")
-    lines.append("(latencies in ms; ½ = open loop at half the peak rate; ratio: ok req/s over the "
-                 "baseline's, reads vs Fortunes, writes vs read-update-render)")
+    lines.append("(latencies in ms; ½ = open loop at half the peak rate; q/req = SQL statements a "
+                 "successful answer sent, X-Query-Count; bytes = body of a successful answer;\n"
+                 " ratio = successful req/s over the baseline's: reads vs Fortunes, writes vs "
+                 "read-update-render; the baselines are called without a login)")
     return "\n".join(lines)
 
 

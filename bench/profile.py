@@ -48,6 +48,8 @@ def profile(url: str, items: dict[str, list[int]], requests: int = 200) -> dict[
     match = re.search(r'"X-CSRFToken": "([^"]+)"', listing.text)
     csrf = match.group(1) if match else token
     htmx = {"HX-Request": "true", "X-CSRFToken": csrf}
+    anon = app.test_client()  # the baselines need no login, as in the load
+    anon_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', anon.get("/login").text).group(1)
 
     def current(session_id: int) -> tuple[str, str]:
         with app.app_context():
@@ -79,9 +81,9 @@ def profile(url: str, items: dict[str, list[int]], requests: int = 200) -> dict[
         return answer
 
     scenarios = {
-        "fortunes": lambda i: client.get("/baseline/fortunes"),
-        "update": lambda i: client.post(f"/baseline/update/{items['update'][i % len(items['update'])]}",
-                                        headers=htmx),
+        "fortunes": lambda i: anon.get("/baseline/fortunes"),
+        "update": lambda i: anon.post(f"/baseline/update/{items['update'][i % len(items['update'])]}",
+                                      headers={"HX-Request": "true", "X-CSRFToken": anon_token}),
         "list": lambda i: client.get("/sessions"),
         "detail": lambda i: client.get(f"/sessions/{items['detail'][i % len(items['detail'])]}"),
         "status": status_step,
