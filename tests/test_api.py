@@ -291,7 +291,7 @@ def test_browser_login_works_and_changes_need_the_csrf_token(client, auth, world
     session = world["sessions"][0]
     refused = client.patch(f"/api/sessions/{session.id}", json={"priority_level": "urgent"})
     assert refused.status_code == 400 and refused.is_json
-    token = auth.csrf()
+    token = auth.csrf("/tokens")
     allowed = client.patch(f"/api/sessions/{session.id}", json={"priority_level": "urgent"},
                            headers={"X-CSRFToken": token})
     assert allowed.status_code == 200 and allowed.json["priority_level"] == "urgent"
@@ -327,3 +327,230 @@ def test_openapi_document_lists_every_route(client):
             "course_enrollment_id", "is_featured", "is_recurring", "page", "per_page"} == params
     out = doc["components"]["schemas"]["SessionOut"]["properties"]
     assert len(out) == 27
+
+
+def test_same_day_sessions_are_ordered_by_start_time_then_id(api, world):
+    day = date(2027, 1, 5)
+    late = make_session(world["mine"], day, start=time(15, 0), end=time(16, 0))
+    early_b = make_session(world["mine"], day, start=time(8, 0), end=time(9, 0))
+    early_a = make_session(world["mine"], day, start=time(8, 0), end=time(8, 30))
+    db.session.commit()
+    items = api.get("/api/sessions?date_from=2027-01-05&date_to=2027-01-05").json["items"]
+    assert [s["id"] for s in items] == [early_b.id, early_a.id, late.id]
+
+
+def test_recurring_patterns(api, world):
+    pattern = {"days": ["Thursday", "Tuesday", "Tuesday"], "months": ["March", "January"],
+               "specific_dates": ["2027-03-02", "2027-01-05"]}
+    created = api.post("/api/sessions", json=body(world["mine"], session_frequency="bi-weekly",
+                                                  recurring_pattern=pattern))
+    assert created.status_code == 201, created.json
+    assert created.json["is_recurring"] is True
+    assert created.json["recurring_pattern"] == {"days": ["Tuesday", "Thursday"], "months": ["January", "March"],
+                                                 "specific_dates": ["2027-01-05", "2027-03-02"]}
+    sid = created.json["id"]
+    assert [s["id"] for s in api.get("/api/sessions?is_recurring=true").json["items"]] == [sid]
+    bad = api.patch(f"/api/sessions/{sid}", json={"recurring_pattern": {"specific_dates": ["2025-02-30"]}})
+    assert bad.status_code == 422 and "recurring_pattern" in bad.json["errors"]
+    bad = api.patch(f"/api/sessions/{sid}", json={"recurring_pattern": {"days": ["Funday"], "hours": [1]}})
+    assert bad.status_code == 422 and "recurring_pattern" in bad.json["errors"]
+    once = api.patch(f"/api/sessions/{sid}", json={"session_frequency": "one-time"})
+    assert once.status_code == 200
+    assert once.json["is_recurring"] is False and once.json["recurring_pattern"] is None
+    assert api.get("/api/sessions?is_recurring=true").json["total"] == 0
+
+
+def test_attendance_can_be_marked_changed_and_unmarked(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    for value in ("present", "late", "excused", "absent", None):
+        response = api.patch(path, json={"student_attendance_status": value})
+        assert response.status_code == 200 and response.json["student_attendance_status"] == value
+    bad = api.patch(path, json={"tutor_attendance_status": "asleep"})
+    assert bad.status_code == 422 and "tutor_attendance_status" in bad.json["errors"]
+
+
+def test_review_references_must_exist(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    for field in ("student_review_id", "tutor_review_id", "parent_review_id", "whiteboard_id"):
+        response = api.patch(path, json={field: 424242})
+        assert response.status_code == 422 and field in response.json["errors"], field
+    assert api.get(path).json["student_review_id"] is None
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"alarm_before_minutes": "15"}, "alarm_before_minutes"),
+    ({"is_featured": 1}, "is_featured"),
+    ({"is_featured": "true"}, "is_featured"),
+    ({"session_date": 20261201}, "session_date"),
+    ({"session_date": "01/12/2026"}, "session_date"),
+    ({"start_time": "25:00"}, "start_time"),
+    ({"start_time": "14:00+03:00"}, "start_time"),
+    ({"course_enrollment_id": 1.5}, "course_enrollment_id"),
+    ({"course_enrollment_id": -1}, "course_enrollment_id"),
+    ({"topics": None}, "topics"),
+    ({"topics": "Algebra"}, "topics"),
+    ({"topics": [1, 2]}, "topics"),
+    ({"session_mode": None}, "session_mode"),
+    ({"priority_level": "URGENT"}, "priority_level"),
+    ({"duration": -60}, "duration"),
+    ({"location": "z" * 256, "session_mode": "in-person"}, "location"),
+])
+def test_wrong_json_types_are_422_and_change_nothing(api, world, change, field):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    before = api.get(path)
+    response = api.patch(path, json=change)
+    assert response.status_code == 422 and field in response.json["errors"], response.json
+    after = api.get(path)
+    assert after.json == before.json and after.headers["ETag"] == before.headers["ETag"]
+    assert api.post("/api/sessions", json=body(world["mine"], **change)).status_code == 422
+
+
+def test_rejected_put_changes_nothing(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    before = api.get(path).json
+    for change, field in (({"location": "x" * 100_000}, "location"),
+                          ({"start_time": "16:00", "end_time": "15:00"}, "end_time"),
+                          ({"session_date": "2025-02-30"}, "session_date")):
+        response = api.put(path, json=body(world["mine"], **change))
+        assert response.status_code == 422 and field in response.json["errors"]
+    assert api.get(path).json == before
+
+
+def test_unknown_fields_are_named(api, world):
+    response = api.patch(f"/api/sessions/{world['sessions'][0].id}", json={"colour": "red", "status": "completed"})
+    assert response.status_code == 422 and response.json["errors"]["colour"] == ["Unknown field."]
+    assert api.get(f"/api/sessions/{world['sessions'][0].id}").json["status"] == "scheduled"
+
+
+def test_unknown_query_parameters_are_named(api):
+    response = api.get("/api/sessions?stauts=completed")
+    assert response.status_code == 422 and response.json["errors"] == {"stauts": ["Unknown parameter."]}
+
+
+def test_a_session_read_can_be_put_back_as_it_is(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    read = api.get(path)
+    response = api.put(path, json=read.json, headers={"If-Match": read.headers["ETag"]})
+    assert response.status_code == 200, response.json
+    assert {k: v for k, v in response.json.items() if k != "updated_at"} == \
+        {k: v for k, v in read.json.items() if k != "updated_at"}
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"id": 12345}, "id"),
+    ({"created_at": "2001-01-01T00:00:00Z"}, "created_at"),
+    ({"is_recurring": True}, "is_recurring"),
+    ({"duration": 45}, "duration"),
+])
+def test_read_only_fields_must_agree(api, world, change, field):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    before = api.get(path).json
+    response = api.patch(path, json=change)
+    assert response.status_code == 422 and field in response.json["errors"], response.json
+    assert api.get(path).json == before
+
+
+def test_an_old_updated_at_in_the_body_is_stale_like_if_match(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    old = api.get(path).json
+    assert api.patch(path, json={"priority_level": "high"}).status_code == 200
+    response = api.put(path, json={**old, "priority_level": "low"})
+    assert response.status_code == 412 and response.is_json
+    assert api.get(path).json["priority_level"] == "high"
+
+
+def test_a_new_session_has_no_id_or_timestamps_yet(api, world):
+    for field, value in (("id", 7), ("created_at", "2026-01-01T00:00:00Z"), ("updated_at", "2026-01-01T00:00:00Z")):
+        response = api.post("/api/sessions", json=body(world["mine"], **{field: value}))
+        assert response.status_code == 422 and field in response.json["errors"]
+    assert count_sessions() == 4
+    ok = api.post("/api/sessions", json=body(world["mine"], is_recurring=False, duration=90))
+    assert ok.status_code == 201
+
+
+def test_body_must_be_sent_as_json(api, world):
+    response = api.post("/api/sessions", data="course_enrollment_id=1",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 415 and response.is_json
+    response = api.patch(f"/api/sessions/{world['sessions'][0].id}", data='{"status": "completed"}',
+                         headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert count_sessions() == 4
+
+
+def test_deeply_nested_or_huge_bodies_are_refused_cleanly(api, world):
+    nested = api.post("/api/sessions", data="[" * 100_000, headers={"Content-Type": "application/json"})
+    assert nested.status_code == 400 and nested.is_json
+    huge = api.post("/api/sessions", json=body(world["mine"], location="x" * 2_000_000))
+    assert huge.status_code == 413 and huge.is_json
+    assert count_sessions() == 4
+
+
+@pytest.mark.parametrize("path", ["/api/sessions/99999999999999999999999", "/api/sessions/-1",
+                                  "/api/sessions/abc", "/api/sessions/2147483648"])
+def test_impossible_ids_are_json_404(api, path):
+    for method in ("get", "patch", "delete"):
+        response = getattr(api, method)(path, json={} if method == "patch" else None)
+        assert response.status_code == 404 and response.is_json, (method, path)
+
+
+def test_405_names_the_allowed_methods(api, world):
+    response = api.post(f"/api/sessions/{world['sessions'][0].id}", json={})
+    assert response.status_code == 405 and response.is_json
+    assert {"GET", "PUT", "PATCH", "DELETE"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_a_concurrent_save_between_read_and_write_is_412_not_500(api, world, monkeypatch):
+    from webapp.sessions import services
+
+    session = world["sessions"][0]
+    real_check = services.check
+
+    def check_then_someone_else_saves(*args, **kwargs):
+        result = real_check(*args, **kwargs)
+        with db.engine.begin() as other:  # another request, committed in between
+            other.execute(sa.update(Session).where(Session.id == session.id)
+                          .values(priority_level="urgent", updated_at=sa.func.current_timestamp()))
+        return result
+
+    monkeypatch.setattr(services, "check", check_then_someone_else_saves)
+    response = api.patch(f"/api/sessions/{session.id}", json={"priority_level": "low"})
+    assert response.status_code == 412 and response.is_json
+    monkeypatch.undo()
+    assert api.get(f"/api/sessions/{session.id}").json["priority_level"] == "urgent"
+
+
+def test_a_bearer_header_beside_a_login_cookie_is_judged_alone(client, auth, world):
+    auth.login(email="tutor@example.com")
+    assert client.get("/api/sessions").status_code == 200
+    row, plain = ApiToken.issue(world["other"], "other's")
+    db.session.add(row)
+    db.session.commit()
+    as_other = client.get("/api/sessions", headers={"Authorization": f"Bearer {plain}"})
+    assert as_other.json["total"] == 1  # the token's user, not the cookie's
+    created = client.post("/api/sessions", json=body(world["theirs"]),
+                          headers={"Authorization": f"Bearer {plain}"})
+    assert created.status_code == 201  # Bearer: no CSRF token needed
+    row.revoked_at = row.created_at
+    db.session.commit()
+    for header in (f"Bearer {plain}", "Bearer ", "Basic dXNlcjpwdw=="):
+        response = client.get("/api/sessions", headers={"Authorization": header})
+        assert response.status_code == 401 and response.is_json, header
+
+
+def test_admin_may_create_in_any_enrollment(client, world):
+    admin = Api(client, token_for(world["admin"]))
+    response = admin.post("/api/sessions", json=body(world["theirs"]))
+    assert response.status_code == 201
+    assert response.json["course_enrollment_id"] == world["theirs"].id
+
+
+def test_moving_a_session_to_another_tutors_enrollment_is_refused(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    response = api.patch(path, json={"course_enrollment_id": world["theirs"].id})
+    assert response.status_code == 422 and "course_enrollment_id" in response.json["errors"]
+    assert api.get(path).json["course_enrollment_id"] == world["mine"].id
+
+
+def test_answers_vary_on_credentials(api):
+    assert {"Authorization", "Cookie"} <= set(api.get("/api/sessions").vary)

@@ -34,7 +34,7 @@ def test_tokens_page_needs_login(client):
 
 def test_nav_links_to_the_tokens_page(client, auth, tutor):
     auth.login()
-    assert 'href="/tokens"' in client.get("/sessions").text
+    assert 'href="/tokens" aria-current="page"' in client.get("/tokens").text
 
 
 def test_create_shows_the_token_once_and_stores_only_its_hash(client, auth, tutor):

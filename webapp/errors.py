@@ -20,6 +20,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if wants_json():
-            return jsonify(error=error.name.lower().replace(" ", "_"),
-                           message=error.description), error.code
+            response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
+            # Keep what the error says beyond its page, e.g. the Allow header of a 405.
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response, error.code
         return render_template("error.html", code=error.code, message=error.description), error.code

@@ -39,8 +39,9 @@ def _without_null(schema: dict) -> dict:
 ETAG = {"ETag": {"description": "Version of the session; send it back in If-Match.",
                  "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
-            "description": "The ETag you read. If the session changed since, the answer is 412 "
-                           "and nothing changes. Without it the change is unconditional.",
+            "description": "The ETag you read (strong comparison; `*` matches any). If the session "
+                           "changed since, the answer is 412 and nothing changes. Optional: without "
+                           "it the change applies to whatever version is current.",
             "schema": {"type": "string"}}
 SESSION_ID = {"name": "session_id", "in": "path", "required": True,
               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
@@ -50,7 +51,10 @@ COMMON_ERRORS = {
 NOT_FOUND = {"404": _problem("No such session, or not one of yours.")}
 BODY_ERRORS = {
     "400": _problem("The body is not valid JSON (or a browser request without its CSRF token)."),
-    "422": _json(_ref("ValidationErrors"), "The values break a rule; nothing changed."),
+    "413": _problem("The body is larger than 1 MiB."),
+    "415": _problem("The body was not sent as application/json."),
+    "422": _json(_ref("ValidationErrors"), "The values break a rule (by field name; unknown fields "
+                                           "are named too); nothing changed."),
 }
 
 
@@ -79,7 +83,12 @@ def document() -> dict[str, Any]:
                            "their own enrollments; an admin sees all. Dates and times are ISO 8601; "
                            "times are local to the tutor. Errors are JSON: 400 malformed, 401 "
                            "unauthenticated, 404 unknown or not yours, 412 stale If-Match, 422 "
-                           '{"errors": {"field": ["message"]}}.',
+                           '{"errors": {"field": ["message"]}}. Bodies are strict JSON: unknown '
+                           "fields, wrong types (\"5\" for 5, 1 for true) and impossible dates are 422. "
+                           "Read-only fields (id, created_at, updated_at, is_recurring) may be sent "
+                           "back as read and must then agree with the session. A course_enrollment_id "
+                           "that is not one of your enrollments is 422 on that field (an admin may "
+                           "use any). Unknown query parameters are 422 too.",
         },
         "servers": [{"url": "/"}],
         "components": {

@@ -44,17 +44,35 @@ Status = Literal[C.SESSION_STATUSES]  # type: ignore[valid-type]
 
 
 class RecurringPattern(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     days: list[Literal[C.WEEKDAYS]] = Field(default_factory=list, max_length=7)  # type: ignore[valid-type]
     months: list[Literal[C.MONTHS]] = Field(default_factory=list, max_length=12)  # type: ignore[valid-type]
     specific_dates: list[date] = Field(default_factory=list, max_length=366)
 
 
+def _read_only(description: str) -> Any:
+    return Field(default=None, description=description, json_schema_extra={"readOnly": True})
+
+
 class SessionFields(BaseModel):
     """Writable fields. `duration` is computed from start and end; if given it must agree.
-    `is_recurring` follows from `session_frequency`."""
+    `is_recurring` follows from `session_frequency`.
 
-    model_config = ConfigDict(extra="forbid")
+    The read-only fields may be sent back as read (a GET's body can be PUT again as it is);
+    they must then agree with the session: `id` and `created_at` with the stored ones (422
+    otherwise), `updated_at` with the current version (412 otherwise, like a stale If-Match),
+    `is_recurring` with `session_frequency` (422). A new session (POST) has none of them
+    but `is_recurring`."""
+
+    # Strict: JSON types as the document says them (no "1" for 1, no 1 for true, dates only
+    # as ISO strings); unknown fields are an error naming them.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: Id | None = _read_only("Read-only: must be this session's id if sent.")
+    created_at: datetime | None = _read_only("Read-only: must be the stored value if sent.")
+    updated_at: datetime | None = _read_only(
+        "Read-only: the version you read; a newer one on the server gives 412, like If-Match.")
+    is_recurring: bool | None = _read_only("Read-only: follows session_frequency; must agree if sent.")
 
     course_enrollment_id: Id
     session_date: date
@@ -150,7 +168,7 @@ class Problem(BaseModel):
 class ListQuery(BaseModel):
     """Filters and paging of GET /api/sessions."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
     session_mode: Mode | None = None
@@ -167,6 +185,7 @@ class ListQuery(BaseModel):
 
 
 FIELDS = tuple(SessionOut.model_fields)
+READ_ONLY = ("id", "created_at", "updated_at", "is_recurring")
 
 
 def to_json(session) -> dict[str, Any]:
@@ -184,14 +203,14 @@ def to_json(session) -> dict[str, Any]:
     return out
 
 
-def error_messages(exc) -> dict[str, list[str]]:
+def error_messages(exc, what: str = "field") -> dict[str, list[str]]:
     """pydantic's errors by top-level field name ('body' for the document itself)."""
     errors: dict[str, list[str]] = {}
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
         field = loc[0] if loc else "body"
         if error["type"] == "extra_forbidden":
-            message = "Unknown field." if len(loc) == 1 else f"Unknown field '{'.'.join(loc[1:])}'."
+            message = f"Unknown {what}." if len(loc) == 1 else f"Unknown field '{'.'.join(loc[1:])}'."
         else:
             where = ".".join(loc[1:])
             message = error["msg"] + (f" (at {where})" if where else "")

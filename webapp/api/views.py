@@ -3,28 +3,34 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 from flask_login import current_user
 from pydantic import ValidationError
 
+from .. import choices as C
 from ..extensions import csrf, db
 from ..models import Enrollment, Session
 from ..sessions import services
 from ..sessions.queries import get_session_or_404, ordered, visible_sessions
 from . import auth
-from .schemas import ListQuery, SessionCreate, SessionPatch, error_messages, to_json
+from .schemas import READ_ONLY, ListQuery, SessionCreate, SessionPatch, error_messages, to_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # checked below, for browser (cookie) requests only
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+MAX_BODY = 1024 * 1024  # a session is a few KB; more is a mistake or an attack (413)
+STALE = "The session changed since you read it: GET it again and retry."
 
 
 @bp.before_request
 def authenticate():
     """401 as JSON (never a redirect); CSRF for cookie-authenticated changes."""
+    request.max_content_length = MAX_BODY
     if request.endpoint == "api.openapi":
         return None
     if not auth.authenticate():
@@ -38,32 +44,44 @@ def authenticate():
     return None
 
 
+@bp.after_request
+def vary_on_credentials(response: Response) -> Response:
+    """Answers depend on who asks: no shared cache may mix two users' answers."""
+    response.vary.update(("Authorization", "Cookie"))
+    return response
+
+
 def etag(session: Session) -> str:
-    version = f"{session.id}:{session.updated_at.isoformat() if session.updated_at else ''}"
+    """Strong ETag from the id and the row's version (`updated_at`), quoted."""
+    version = f"{session.id}:{session.version}"
     return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
 
 
 def precondition(session: Session) -> None:
-    """412 when If-Match names another version than the current one."""
+    """412 when If-Match names other versions than the current one (strong comparison)."""
     if_match = request.headers.get("If-Match")
     if if_match is None:
         return
     tags = {tag.strip() for tag in if_match.split(",")}
-    if "*" not in tags and etag(session) not in tags and ("W/" + etag(session)) not in tags:
-        abort(412, description="The session changed since you read it: GET it again and retry.")
+    if "*" not in tags and etag(session) not in tags:
+        abort(412, description=STALE)
 
 
-def json_body(model):
-    """The request body parsed by `model`: 400 when it is not JSON, 422 when it does not fit."""
+def json_body(model) -> tuple[Any, dict]:
+    """The request body parsed by `model`: 415 when not sent as JSON, 400 when it is not
+    JSON, 422 (as errors by field) when it does not fit."""
+    if not request.is_json:
+        abort(415, description="Send the body as JSON, with Content-Type: application/json.")
     raw = request.get_data(cache=False)
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         abort(400, description="The body is not valid JSON.")
     if not isinstance(document, dict):
         return None, {"body": ["Send a JSON object."]}
     try:
-        return model.model_validate(document), {}
+        # From the raw JSON, so strict mode takes JSON's own types (ISO strings for dates).
+        return model.model_validate_json(raw), {}
     except ValidationError as exc:
         return None, error_messages(exc)
 
@@ -81,13 +99,45 @@ def session_response(session: Session, status: int = 200) -> Response:
     return response
 
 
+def _utc(value: datetime) -> datetime:
+    """Naive UTC, as stored; a time without an offset is taken as UTC."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def read_only_errors(given: dict, session: Session | None) -> dict[str, list[str]]:
+    """Read-only fields sent back must agree with the session (see SessionFields)."""
+    errors: dict[str, list[str]] = {}
+    if session is None:
+        for name in ("id", "created_at", "updated_at"):
+            if given.get(name) is not None:
+                errors[name] = ["Read-only: a new session gets it from the server; leave it out."]
+        return errors
+    if given.get("id") is not None and given["id"] != session.id:
+        errors["id"] = [f"Read-only: this is session {session.id}."]
+    created = given.get("created_at")
+    if created is not None and _utc(created) != session.created_at:
+        errors["created_at"] = ["Read-only: it cannot change."]
+    updated = given.get("updated_at")
+    if updated is not None and _utc(updated) != session.updated_at:
+        abort(412, description=STALE)
+    return errors
+
+
+def is_recurring_error(given: dict, frequency: str | None) -> dict[str, list[str]]:
+    sent = given.get("is_recurring")
+    if sent is None or sent == C.is_recurring_frequency(frequency):
+        return {}
+    return {"is_recurring": [f"Follows session_frequency: a {frequency} session has is_recurring "
+                             f"{str(not sent).lower()}."]}
+
+
 @bp.get("/sessions")
 def list_sessions():
     """The sessions the caller may see, filtered and paged, in date and start-time order."""
     try:
         query = ListQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        return unprocessable(error_messages(exc))
+        return unprocessable(error_messages(exc, what="parameter"))
     select = visible_sessions(current_user)
     for name in ("status", "session_mode", "priority_level", "course_enrollment_id",
                  "is_featured", "is_recurring"):
@@ -106,16 +156,14 @@ def list_sessions():
         select.with_only_columns(Session.id).order_by(None).subquery()))
     rows = db.session.scalars(ordered(select).limit(query.per_page)
                               .offset((query.page - 1) * query.per_page)).all()
-    response = jsonify(items=[to_json(s) for s in rows], total=total, page=query.page,
-                       per_page=query.per_page)
-    response.vary.add("Authorization")
-    return response
+    return jsonify(items=[to_json(s) for s in rows], total=total, page=query.page,
+                   per_page=query.per_page)
 
 
 @bp.get("/sessions/<int:session_id>")
 def get_session(session_id: int):
     """One session, with its ETag."""
-    return session_response(get_session_or_404(session_id, current_user))
+    return session_response(load(session_id))
 
 
 @bp.post("/sessions")
@@ -124,10 +172,12 @@ def create_session():
     data, errors = json_body(SessionCreate)
     if errors:
         return unprocessable(errors)
-    values = services.new_session_values() | data.model_dump(mode="python")
-    cleaned, errors = services.check(current_user, values)
-    if errors:
-        return unprocessable(errors)
+    given = dump(data, whole=True)
+    errors = read_only_errors(given, None) | is_recurring_error(given, given["session_frequency"])
+    values = services.new_session_values() | without_read_only(given)
+    cleaned, rule_errors = services.check(current_user, values)
+    if errors or rule_errors:
+        return unprocessable(rule_errors | errors)
     session = services.save(Session(), cleaned)
     response = session_response(session, 201)
     response.headers["Location"] = url_for("api.get_session", session_id=session.id)
@@ -142,39 +192,42 @@ def replace_session(session_id: int):
 
 @bp.patch("/sessions/<int:session_id>")
 def patch_session(session_id: int):
-    """Change only the fields given."""
+    """Change only the fields given, then check the whole session."""
     return change(session_id, SessionPatch, whole=False)
 
 
-def change(session_id: int, model, whole: bool):
-    session = get_session_or_404(session_id, current_user)
+def change(session_id: int, model, whole: bool) -> Response:
+    session = load(session_id)
     precondition(session)
     data, errors = json_body(model)
     if errors:
         return unprocessable(errors)
-    given = data.model_dump(mode="python", exclude_unset=not whole)
+    given = dump(data, whole)
+    errors = read_only_errors(given, session)
     base = services.new_session_values() if whole else services.current_values(session)
     if not whole and ({"start_time", "end_time"} & set(given)) and "duration" not in given:
         base["duration"] = None  # recomputed from the new times
-    cleaned, errors = services.check(current_user, base | given, current=session)
-    if errors:
-        return unprocessable(errors)
+    values = base | without_read_only(given)
+    errors |= is_recurring_error(given, values["session_frequency"])
+    cleaned, rule_errors = services.check(current_user, values, current=session)
+    if errors or rule_errors:
+        return unprocessable(rule_errors | errors)
     try:
         services.save(session, cleaned)
     except services.Conflict:
-        abort(412, description="The session changed while you saved: GET it again and retry.")
+        abort(412, description=STALE)
     return session_response(session)
 
 
 @bp.delete("/sessions/<int:session_id>")
 def delete_session(session_id: int):
     """Delete a session (204)."""
-    session = get_session_or_404(session_id, current_user)
+    session = load(session_id)
     precondition(session)
     try:
         services.delete(session)
     except services.Conflict:
-        abort(412, description="The session changed while you deleted it: GET it again and retry.")
+        abort(412, description=STALE)
     return Response(status=204)
 
 
@@ -184,3 +237,24 @@ def openapi():
     from .openapi import document
 
     return jsonify(document())
+
+
+def load(session_id: int) -> Session:
+    """The ownership check (404 when unknown or not the caller's); ids beyond the column's
+    range cannot exist, and some drivers refuse to even send them."""
+    if session_id > 2**31 - 1:
+        abort(404)
+    return get_session_or_404(session_id, current_user)
+
+
+def dump(data, whole: bool) -> dict[str, Any]:
+    """The given fields as Python values; the pattern stays in its JSON form, which is what
+    the shared rules read (they also serve the forms)."""
+    given = data.model_dump(mode="python", exclude_unset=not whole)
+    if given.get("recurring_pattern") is not None:
+        given["recurring_pattern"] = data.recurring_pattern.model_dump(mode="json")
+    return given
+
+
+def without_read_only(given: dict) -> dict:
+    return {k: v for k, v in given.items() if k not in READ_ONLY}
