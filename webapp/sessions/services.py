@@ -91,3 +91,103 @@ def commit() -> None:
     except StaleDataError as exc:
         db.session.rollback()
         raise Conflict from exc
+
+
+# --- Inline marking ---------------------------------------------------------------------
+# Each inline endpoint changes one field. `kind` is the URL's last part.
+INLINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "status": ("status",),
+    "attendance": ("tutor_attendance_status", "student_attendance_status"),
+    "priority": ("priority_level",),
+    "featured": ("is_featured",),
+    "topics-covered": ("topics_covered",),
+}
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "on", "yes"), ("0", "false", "off", "no", "")
+STALE_MESSAGE = ("Someone else changed this session since you loaded it. "
+                 "Here it is as saved now; make your change again if it is still needed.")
+
+
+class Outcome:
+    """What an inline change did: 200 saved, 409 stale, 422 refused (with why)."""
+
+    def __init__(self, code: int, message: str | None = None, reload: bool = False):
+        self.code, self.message = code, message
+        self.reload = reload  # the write found a newer row: the object must be read again
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 200
+
+
+def parse_inline(kind: str, form) -> tuple[str | None, Any, str | None]:
+    """(field, value, error) from a posted form (a werkzeug MultiDict)."""
+    if kind == "topics-covered":
+        return "topics_covered", form.getlist("topics_covered"), None
+    present = [name for name in INLINE_FIELDS[kind] if name in form]
+    if len(present) != 1:
+        return None, None, "Send exactly one of: " + ", ".join(INLINE_FIELDS[kind]) + "."
+    name = present[0]
+    raw = form.getlist(name)[-1].strip()  # a checkbox after its hidden "off" value wins
+    if name == "is_featured":
+        if raw.lower() in TRUE_WORDS:
+            return name, True, None
+        if raw.lower() in FALSE_WORDS:
+            return name, False, None
+        return name, None, "Featured is yes or no."
+    if name.endswith("_attendance_status"):
+        raw = raw or None  # empty: not marked
+    return name, raw, None
+
+
+def inline_error(session: Session, name: str, value: Any) -> str | None:
+    """Why this one-field change is refused, or None."""
+    if name == "status":
+        return C.transition_error(session.status, value)
+    if name.endswith("_attendance_status"):
+        if value is not None and value not in C.ATTENDANCE_STATUSES:
+            return "Choose " + ", ".join(C.ATTENDANCE_LABELS[v].lower() for v in C.ATTENDANCE_STATUSES) \
+                + " or not marked."
+        return None
+    if name == "priority_level":
+        if value not in C.PRIORITY_LEVELS:
+            return "Choose " + ", ".join(C.PRIORITY_LABELS[v].lower() for v in C.PRIORITY_LEVELS) + "."
+        return None
+    if name == "topics_covered":
+        planned = session.topics or []
+        unknown = [t for t in value if isinstance(t, str) and t.strip() and t.strip() not in planned]
+        if unknown:
+            return "Only planned topics can be ticked; edit the session to add others."
+        if len(value) > C.TOPICS_MAX_COUNT:
+            return f"At most {C.TOPICS_MAX_COUNT} topics."
+    return None
+
+
+def mark(session: Session, name: str | None, value: Any, version: str | None,
+         error: str | None = None) -> Outcome:
+    """Change one field of `session`, if `version` is still the current one."""
+    if (version or "") != session.version:
+        return Outcome(409, STALE_MESSAGE)
+    error = error or inline_error(session, name, value)
+    if error:
+        return Outcome(422, error)
+    if name == "topics_covered":
+        ticked = {t.strip() for t in value}
+        planned = session.topics or []
+        # Ticking planned topics never drops covered topics the tutor typed on the form.
+        typed = [t for t in session.topics_covered or [] if t not in planned]
+        value = [t for t in planned if t in ticked] + typed
+    setattr(session, name, value)
+    try:
+        commit()
+    except Conflict:
+        return Outcome(409, STALE_MESSAGE, reload=True)
+    return Outcome(200)
+
+
+def differences(session: Session, cleaned: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(field, saved value, value in the form) where the saved session and a form differ."""
+    out = []
+    for name in EDITABLE:
+        if name in cleaned and cleaned[name] != getattr(session, name):
+            out.append((name, getattr(session, name), cleaned[name]))
+    return out

@@ -1,10 +1,24 @@
-from flask import Blueprint, render_template
-from flask_login import login_required, current_user
+"""The tutor's workspace: the session list, detail, create/edit forms, delete and the
+small inline endpoints (htmx, and plain form posts without JavaScript)."""
+from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import recurrence as R
 from ..extensions import db
-from .queries import ordered, visible_sessions
+from ..models import Session, SessionOccurrence, SessionSeries
+from . import services
+from .forms import FilterForm, SessionForm
+from .overlap import overlapping_sessions
+from .queries import (DEFAULT_TAB, DETAIL_OPTIONS, TABS, enrollments_of, get_session_or_404,
+                      list_page, students_of)
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+CONTEXTS = ("row", "detail")  # which markup an inline answer re-renders
 
 
 @bp.before_request
@@ -13,8 +27,226 @@ def require_login():
     """Every page of the workspace needs a logged-in user."""
 
 
+@bp.after_request
+def vary_on_htmx(response: Response) -> Response:
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+def is_htmx() -> bool:
+    """An htmx request that wants a fragment (a history restore wants the whole page)."""
+    return bool(request.htmx and not request.htmx.history_restore_request)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only local paths, never another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return default
+
+
+def today():
+    return R.local_today(current_user.timezone)
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+
+
+@bp.app_template_filter("day")
+def format_day(value: date | None) -> str:
+    return f"{value:%a} {value.day} {value:%b %Y}" if value else ""
+
+
+@bp.app_template_filter("hm")
+def format_time(value) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+@bp.app_template_filter("minutes")
+def format_minutes(value: int | None) -> str:
+    if not value:
+        return ""
+    hours, minutes = divmod(int(value), 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+
+
 @bp.get("")
 def index():
-    """The tutor's sessions, by date and start time."""
-    rows = db.session.scalars(ordered(visible_sessions(current_user))).all()
-    return render_template("sessions/index.html", sessions=rows)
+    """The tutor's sessions: tabs, filters and pages; the results alone for htmx."""
+    form = FilterForm(request.args)
+    form.set_students(db.session.execute(students_of(current_user)).all())
+    filters = form.filters()
+    tab = request.args.get("tab", DEFAULT_TAB)
+    if tab not in dict(TABS):
+        tab = DEFAULT_TAB
+    page = list_page(current_user, tab, filters, _page_number(),
+                     current_app.config["SESSIONS_PER_PAGE"], today())
+    args = {n: request.args.get(n) for n in FilterForm.NAMES if request.args.get(n)}
+    template = "sessions/_results.html" if is_htmx() else "sessions/index.html"
+    return render_template(template, form=form, page=page, tab=tab, tabs=TABS, args=args,
+                           today=today())
+
+
+def _series_extras(session: Session):
+    """The series' end and overrides, for its description and next dates (2 queries)."""
+    if not R.is_series(session):
+        return None, []
+    series = db.session.get(SessionSeries, session.id)
+    overrides = db.session.scalars(db.select(SessionOccurrence)
+                                   .where(SessionOccurrence.session_id == session.id)).all()
+    return series, overrides
+
+
+@bp.get("/<int:session_id>")
+def detail(session_id: int):
+    """Every field of one session, its recurrence, reviews, student and parents."""
+    session = get_session_or_404(session_id, current_user, options=DETAIL_OPTIONS)
+    series, overrides = _series_extras(session)
+    return render_template(
+        "sessions/detail.html", s=session,
+        recurrence=R.describe(session, series) if R.is_series(session) else None,
+        next_dates=R.next_dates(session, 5, after=today(), series=series, overrides=overrides),
+        today=today())
+
+
+def _form_page(form: SessionForm, session: Session | None, clashes=(), loose=(), changed=()):
+    status = 200
+    if request.method == "POST":
+        status = 409 if changed else 422 if (form.errors or loose or clashes) else 200
+    return render_template("sessions/form.html", form=form, s=session, clashes=clashes,
+                           loose=loose, changed=changed), status
+
+
+def _save_form(form: SessionForm, session: Session | None):
+    """Validate, check overlaps, save; or re-render with everything the tutor typed."""
+    editing = session is not None
+    if not form.validate_on_submit():
+        return _form_page(form, session)
+    values = form.values(editing)
+    cleaned, errors = services.check(current_user, values, session)
+    loose = form.add_errors(errors)
+    if errors:
+        return _form_page(form, session, loose=loose)
+    changed = []
+    if editing and form.version.data != session.version:
+        # Someone saved in between: show what differs instead of overwriting it.
+        changed = services.differences(session, cleaned)
+        form.version.data = session.version  # saving again now overwrites, on purpose
+        if changed:
+            return _form_page(form, session, changed=changed)
+    enrollment = next(e for e in form.enrollments if e.id == cleaned["course_enrollment_id"])
+    clashes = overlapping_sessions(cleaned["session_date"], cleaned["start_time"], cleaned["end_time"],
+                                   tutor_id=enrollment.tutor_id, student_id=enrollment.student_id,
+                                   exclude_id=session.id if editing else None)
+    if clashes and not form.save_anyway.data:
+        return _form_page(form, session, clashes=clashes)
+    try:
+        saved = services.save(session or Session(), cleaned)
+    except services.Conflict:
+        fresh = get_session_or_404(session.id, current_user, fresh=True)
+        form.version.data = fresh.version
+        return _form_page(form, fresh, changed=services.differences(fresh, cleaned))
+    flash("Session saved.", "success")
+    return redirect(url_for("sessions.detail", session_id=saved.id), code=303)
+
+
+def _session_form(session: Session | None = None) -> SessionForm:
+    form = SessionForm()
+    form.enrollments = db.session.scalars(enrollments_of(current_user)).all()
+    form.set_enrollments(form.enrollments)
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Plan a new session (attendance starts unmarked)."""
+    form = _session_form()
+    if request.method == "GET":
+        try:  # "plan one on this day" links from the calendar
+            form.session_date.data = date.fromisoformat(request.args.get("date", ""))
+        except ValueError:
+            pass
+    return _save_form(form, None)
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+def edit(session_id: int):
+    """Change a session; the version it started from guards against lost updates."""
+    session = get_session_or_404(session_id, current_user)
+    form = _session_form(session)
+    if request.method == "GET":
+        form.fill(session)
+    return _save_form(form, session)
+
+
+@bp.route("/<int:session_id>/delete", methods=["GET", "POST"])
+def delete(session_id: int):
+    """Confirm (GET) and delete (POST) a session; then back to the list."""
+    session = get_session_or_404(session_id, current_user)
+    if request.method == "GET":
+        return render_template("sessions/delete.html", s=session)
+    services.delete(session)
+    flash("Session deleted.", "success")
+    if is_htmx():
+        # htmx follows redirects inside the XHR; ask it for a real navigation instead.
+        response = Response(status=200)
+        response.headers["HX-Redirect"] = url_for("sessions.index")
+        return response
+    return redirect(url_for("sessions.index"), code=303)
+
+
+def _inline(session_id: int, kind: str):
+    session = get_session_or_404(session_id, current_user)
+    name, value, error = services.parse_inline(kind, request.form)
+    outcome = services.mark(session, name, value, request.form.get("version"), error)
+    if outcome.reload:
+        # The write itself found a newer row: read it again to show what is saved now.
+        session = get_session_or_404(session_id, current_user, fresh=True)
+    context = request.form.get("context")
+    if is_htmx():
+        template = "sessions/_marking.html" if context == "detail" else "sessions/_row.html"
+        return render_template(template, s=session, message=outcome.message,
+                               message_kind="conflict" if outcome.code == 409 else "error",
+                               today=today(), next_url=request.form.get("next")), outcome.code
+    if outcome.ok:
+        flash("Saved.", "success")
+    else:
+        flash(outcome.message, "error")
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("sessions.detail", session_id=session.id)), code=303)
+
+
+@bp.post("/<int:session_id>/status")
+def update_status(session_id: int):
+    """Change the status, following the allowed transitions."""
+    return _inline(session_id, "status")
+
+
+@bp.post("/<int:session_id>/attendance")
+def update_attendance(session_id: int):
+    """Mark the tutor's or the student's attendance (empty: not marked)."""
+    return _inline(session_id, "attendance")
+
+
+@bp.post("/<int:session_id>/priority")
+def update_priority(session_id: int):
+    """Change the priority."""
+    return _inline(session_id, "priority")
+
+
+@bp.post("/<int:session_id>/featured")
+def update_featured(session_id: int):
+    """Feature or unfeature the session."""
+    return _inline(session_id, "featured")
+
+
+@bp.post("/<int:session_id>/topics-covered")
+def update_topics_covered(session_id: int):
+    """Tick the planned topics that were covered."""
+    return _inline(session_id, "topics-covered")

@@ -1,0 +1,188 @@
+"""The workspace's forms: the session form (create and edit) and the list's filters.
+
+WTForms parses the input into Python values; the rules between fields live in
+`rules.validate_session` (shared with the API) and are applied by `services.check`.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SearchField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import choices as C
+
+TEXT_MAX = 20_000  # a textarea of topics: 50 topics of 200 characters, with room to spare
+# Form fields that stand for one key of `recurring_pattern`.
+PATTERN_FIELDS = {"days": "recurring_days", "months": "recurring_months",
+                  "specific_dates": "recurring_specific_dates"}
+ATTENDANCE_CHOICES = [("", C.ATTENDANCE_LABELS[None])] + [
+    (v, C.ATTENDANCE_LABELS[v]) for v in C.ATTENDANCE_STATUSES]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def none_if_empty(value):
+    return value or None
+
+
+class SessionForm(FlaskForm):
+    course_enrollment_id = SelectField("Student and course", coerce=int,
+                                       validators=[InputRequired("Choose the student and course.")])
+    topics = TextAreaField("Topics", validators=[Length(max=TEXT_MAX)],
+                           description="One topic per line.")
+    session_date = DateField("Date", validators=[InputRequired("Give the date.")])
+    start_time = TimeField("Start", validators=[InputRequired("Give the start time.")])
+    end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
+    duration = IntegerField("Duration (minutes)", validators=[Optional()],
+                            description="Leave empty: it follows from start and end.")
+    session_mode = SelectField("Mode", choices=[(v, C.MODE_LABELS[v]) for v in C.SESSION_MODES],
+                               default=C.DEFAULT_MODE)
+    location = StringField("Location", validators=[Length(max=C.LOCATION_MAX)],
+                           description="Required for in-person and hybrid sessions.")
+    session_frequency = SelectField("Repeats", default=C.DEFAULT_FREQUENCY,
+                                    choices=[(v, C.FREQUENCY_LABELS[v]) for v in C.SESSION_FREQUENCIES])
+    recurring_days = MultiCheckboxField("On these weekdays", choices=[(d, d) for d in C.WEEKDAYS])
+    recurring_months = MultiCheckboxField("Only in these months", choices=[(m, m) for m in C.MONTHS])
+    recurring_specific_dates = TextAreaField("Also on these dates", validators=[Length(max=TEXT_MAX)],
+                                             description="One date per line, as YYYY-MM-DD.")
+    notification_enabled = BooleanField("Send a notification")
+    alarm_enabled = BooleanField("Ring an alarm")
+    alarm_before_minutes = IntegerField("Alarm, minutes before", validators=[Optional()],
+                                        default=C.DEFAULT_ALARM_MINUTES,
+                                        description=f"{C.ALARM_MINUTES_MIN} to {C.ALARM_MINUTES_MAX} (one week).")
+    priority_level = SelectField("Priority", default=C.DEFAULT_PRIORITY,
+                                 choices=[(v, C.PRIORITY_LABELS[v]) for v in C.PRIORITY_LEVELS])
+    is_featured = BooleanField("Featured")
+    status = SelectField("Status", default=C.DEFAULT_STATUS,
+                         choices=[(v, C.STATUS_LABELS[v]) for v in C.SESSION_STATUSES])
+    # Edit only
+    tutor_attendance_status = SelectField("Tutor attendance", choices=ATTENDANCE_CHOICES,
+                                          filters=[none_if_empty])
+    student_attendance_status = SelectField("Student attendance", choices=ATTENDANCE_CHOICES,
+                                            filters=[none_if_empty])
+    topics_covered = TextAreaField("Topics covered", validators=[Length(max=TEXT_MAX)],
+                                   description="One topic per line.")
+    version = HiddenField()
+    save_anyway = BooleanField("Save anyway: I know about the overlap")
+
+    def set_enrollments(self, enrollments) -> None:
+        self.course_enrollment_id.choices = [(e.id, e.label) for e in enrollments]
+
+    def values(self, editing: bool) -> dict[str, Any]:
+        """The parsed values by column name, ready for `services.check`."""
+        values: dict[str, Any] = {
+            name: getattr(self, name).data for name in (
+                "course_enrollment_id", "session_date", "start_time", "end_time", "duration",
+                "session_mode", "location", "session_frequency", "notification_enabled",
+                "alarm_enabled", "alarm_before_minutes", "priority_level", "is_featured", "status")
+        }
+        values["topics"] = lines(self.topics.data)
+        values["recurring_pattern"] = {
+            "days": list(self.recurring_days.data or []),
+            "months": list(self.recurring_months.data or []),
+            "specific_dates": lines(self.recurring_specific_dates.data),
+        }
+        if editing:
+            values["topics_covered"] = lines(self.topics_covered.data)
+            values["tutor_attendance_status"] = self.tutor_attendance_status.data
+            values["student_attendance_status"] = self.student_attendance_status.data
+        return values
+
+    def fill(self, session) -> None:
+        """Pre-fill from a saved session (GET of the edit page)."""
+        for name in ("course_enrollment_id", "session_date", "start_time", "end_time", "duration",
+                     "session_mode", "location", "session_frequency", "notification_enabled",
+                     "alarm_enabled", "alarm_before_minutes", "priority_level", "is_featured", "status",
+                     "tutor_attendance_status", "student_attendance_status"):
+            getattr(self, name).data = getattr(session, name)
+        self.topics.data = "\n".join(session.topics or [])
+        self.topics_covered.data = "\n".join(session.topics_covered or [])
+        pattern = session.recurring_pattern or {}
+        self.recurring_days.data = pattern.get("days") or []
+        self.recurring_months.data = pattern.get("months") or []
+        self.recurring_specific_dates.data = "\n".join(pattern.get("specific_dates") or [])
+        self.version.data = session.version
+
+    def add_errors(self, errors: dict[str, list[str]]) -> list[str]:
+        """Put the rules' errors beside their fields; return those with no field here."""
+        loose = []
+        for name, messages in errors.items():
+            if name == "recurring_pattern":
+                name = "recurring_specific_dates" if any("date" in m for m in messages) else "recurring_days"
+            field = getattr(self, name, None)
+            if field is None:
+                loose.extend(messages)
+                continue
+            field.errors = list(field.errors) + [m for m in messages if m not in field.errors]
+        return loose
+
+
+YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+def _bool(value):
+    return {"true": True, "false": False}.get(value)
+
+
+class FilterForm(FlaskForm):
+    """The list's filters: a GET form (no CSRF), names as the API's query parameters."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Topic contains", validators=[Optional(), Length(max=200)])
+    status = SelectField("Status", choices=[("", "Any status")] + [
+        (v, C.STATUS_LABELS[v]) for v in C.SESSION_STATUSES], validators=[Optional()])
+    session_mode = SelectField("Mode", choices=[("", "Any mode")] + [
+        (v, C.MODE_LABELS[v]) for v in C.SESSION_MODES], validators=[Optional()])
+    priority_level = SelectField("Priority", choices=[("", "Any priority")] + [
+        (v, C.PRIORITY_LABELS[v]) for v in C.PRIORITY_LEVELS], validators=[Optional()])
+    student_id = SelectField("Student", choices=[("", "All students")], validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    is_featured = SelectField("Featured", choices=YES_NO, validators=[Optional()])
+    is_recurring = SelectField("Recurring", choices=YES_NO, validators=[Optional()])
+
+    NAMES = ("q", "status", "session_mode", "priority_level", "student_id", "date_from", "date_to",
+             "is_featured", "is_recurring")
+
+    def set_students(self, students) -> None:
+        self.student_id.choices = [("", "All students")] + [(str(i), name) for i, name in students]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters, parsed; a field with an error is left out (and says why)."""
+        self.validate()
+        out: dict[str, Any] = {}
+        for name in self.NAMES:
+            field = getattr(self, name)
+            if field.errors or not field.data:
+                continue
+            value = field.data
+            if name in ("is_featured", "is_recurring"):
+                value = _bool(value)
+            elif name == "student_id":
+                value = int(value)
+            elif name == "q":
+                value = value.strip()
+            if value is not None and value != "":
+                out[name] = value
+        if isinstance(out.get("date_from"), date) and isinstance(out.get("date_to"), date) \
+                and out["date_to"] < out["date_from"]:
+            self.date_to.errors = list(self.date_to.errors) + ["The end is before the start."]
+            out.pop("date_to")
+        return out
+
+    def active(self) -> bool:
+        return any(getattr(self, n).raw_data and getattr(self, n).raw_data[0] for n in self.NAMES)
