@@ -214,6 +214,7 @@ class Sample:
     queries_ok: list[int] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    runs: list[float] = field(default_factory=list)  # ok req/s of each timed run (the spread)
 
     def add(self, latency: float, resp: Response | None) -> None:
         self.latencies.append(latency)
@@ -233,6 +234,8 @@ class Sample:
         self.queries_ok += other.queries_ok
         self.errors += other.errors
         self.seconds += other.seconds
+        ok = sum(c for s, c in other.statuses.items() if 200 <= s < 300)
+        self.runs.append(round(ok / other.seconds, 1) if other.seconds else 0.0)
 
     def summary(self) -> dict:
         n = len(self.latencies)
@@ -253,6 +256,7 @@ class Sample:
             "queries_mean": round(sum(self.queries_ok) / len(self.queries_ok), 2) if self.queries_ok else None,
             "queries_max": max(self.queries_ok) if self.queries_ok else None,
             "bytes_mean": round(self.bytes_ok / ok) if ok else None,
+            "ok_rps_per_run": self.runs,
         }
 
 
@@ -382,7 +386,8 @@ async def prepare(scenario: Scenario, users: list[User], engine: sa.Engine) -> N
 # --- probes (untimed, one request each) ----------------------------------------------
 
 def count_rows(page: Response) -> int:
-    return len(re.findall(rb'name="version"', page.body)) or max(0, page.body.count(b"<tr") - 1)
+    """Sessions shown: distinct sessions the page links to (each row links to its detail)."""
+    return len(set(re.findall(rb'href="/sessions/(\d+)"', page.body)))
 
 
 async def probes(user: User, filtered_path: str) -> dict:

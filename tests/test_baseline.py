@@ -93,3 +93,52 @@ def test_update_keeps_csrf_and_answers_404_for_unknown_ids(bench_app):
     assert db.session.get(Session, session.id).status == "scheduled"
     token = csrf_from(client.get("/login").text)
     assert client.post("/baseline/update/999999", headers={"X-CSRFToken": token}).status_code == 404
+
+
+def bench_result(list_rps=400.0, status_ok=1.0, list_half_p95=80.0, list_queries=(4, 4)) -> dict:
+    def scenario(rps, ok_share=1.0, p95=10.0, bytes_mean=5000, baseline=None):
+        phase = {"ok_rps": rps, "ok_share": ok_share, "p95_ms": p95, "bytes_mean": bytes_mean,
+                 "statuses": {"200": 100}}
+        return {"label": "x", "baseline": baseline, "peak": dict(phase), "half": dict(phase)}
+
+    return {
+        "scenarios": {
+            "fortunes": scenario(1000), "update": scenario(300),
+            "list": scenario(list_rps, p95=list_half_p95, bytes_mean=80000, baseline="fortunes"),
+            "status": scenario(250, ok_share=status_ok, baseline="update"),
+        },
+        "missing": {"attendance": {"404": 12}},
+        "probes": {"list_50": {"status": 200, "queries": list_queries[0], "rows": 50},
+                   "list_few": {"status": 200, "queries": list_queries[1], "rows": 3},
+                   "api_100": {"status": 200, "queries": 3, "rows": 100},
+                   "api_1": {"status": 200, "queries": 3, "rows": 1}},
+    }
+
+
+def verdicts(result: dict) -> dict[str, str]:
+    from bench.http import evaluate
+
+    return {c["target"].split(":")[0]: c["verdict"] for c in evaluate(result)}
+
+
+def test_bench_targets_pass_and_miss_with_margins():
+    from bench.http import evaluate
+
+    checks = {c["target"]: c for c in evaluate(bench_result())}
+    assert checks["list rps ≥ 50% of Fortunes"]["verdict"] == "MISS"  # 400 / 1000
+    assert checks["list rps ≥ 50% of Fortunes"]["margin"] == "-0.1"
+    assert checks["inline status rps ≥ 70% of read-update-render"]["verdict"] == "PASS"  # 250 / 300
+    assert checks["list p95 at half peak ≤ 100 ms"]["verdict"] == "PASS"
+    assert checks["inline status answer ≤ 10% of list bytes"]["verdict"] == "PASS"
+    # A route that is missing is a MISS that says so, never a silent pass.
+    missing = checks["inline attendance rps ≥ 70% of read-update-render"]
+    assert missing["verdict"] == "MISS" and "missing" in missing["margin"]
+    assert checks["attendance measured"]["verdict"] == "MISS"
+
+
+def test_bench_targets_refuse_throughput_made_of_errors_and_growing_queries():
+    found = verdicts(bench_result(list_rps=900, status_ok=0.5, list_queries=(54, 4)))
+    assert found["list rps ≥ 50% of Fortunes"] == "PASS"
+    assert found["inline status rps ≥ 70% of read-update-render"] == "MISS"  # half were errors
+    assert found["HTML list queries flat"] == "MISS"
+    assert found["API list queries flat"] == "PASS"
