@@ -135,8 +135,8 @@ def keep_version(user: User, req: Request, resp: Response) -> None:
     version = version_in(resp.body)
     if version:
         req.item.version = version
-    if resp.status == 200 and req.value is not None and req.item is not None:
-        req.item.status = req.value if req.path.endswith("/status") else req.item.status
+    if resp.status == 200 and req.path.endswith("/status"):
+        req.item.status = req.value
 
 
 async def make_status(user: User) -> Request:
