@@ -20,8 +20,13 @@ TEXT_MAX = 20_000  # a textarea of topics: 50 topics of 200 characters, with roo
 # Form fields that stand for one key of `recurring_pattern`.
 PATTERN_FIELDS = {"days": "recurring_days", "months": "recurring_months",
                   "specific_dates": "recurring_specific_dates"}
-ATTENDANCE_CHOICES = [("", C.ATTENDANCE_LABELS[None])] + [
-    (v, C.ATTENDANCE_LABELS[v]) for v in C.ATTENDANCE_STATUSES]
+# Choices as {value: label} dicts (WTForms 3.3 deprecates lists of tuples).
+ATTENDANCE_CHOICES = {"": C.ATTENDANCE_LABELS[None]} | {v: C.ATTENDANCE_LABELS[v] for v in C.ATTENDANCE_STATUSES}
+
+
+def labelled(values, labels, first: tuple[str, str] | None = None) -> dict[str, str]:
+    out = {first[0]: first[1]} if first else {}
+    return out | {v: labels.get(v, v) if labels else v for v in values}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -47,14 +52,14 @@ class SessionForm(FlaskForm):
     end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
     duration = IntegerField("Duration (minutes)", validators=[Optional()],
                             description="Leave empty: it follows from start and end.")
-    session_mode = SelectField("Mode", choices=[(v, C.MODE_LABELS[v]) for v in C.SESSION_MODES],
+    session_mode = SelectField("Mode", choices=labelled(C.SESSION_MODES, C.MODE_LABELS),
                                default=C.DEFAULT_MODE)
     location = StringField("Location", validators=[Length(max=C.LOCATION_MAX)],
                            description="Required for in-person and hybrid sessions.")
     session_frequency = SelectField("Repeats", default=C.DEFAULT_FREQUENCY,
-                                    choices=[(v, C.FREQUENCY_LABELS[v]) for v in C.SESSION_FREQUENCIES])
-    recurring_days = MultiCheckboxField("On these weekdays", choices=[(d, d) for d in C.WEEKDAYS])
-    recurring_months = MultiCheckboxField("Only in these months", choices=[(m, m) for m in C.MONTHS])
+                                    choices=labelled(C.SESSION_FREQUENCIES, C.FREQUENCY_LABELS))
+    recurring_days = MultiCheckboxField("On these weekdays", choices=labelled(C.WEEKDAYS, None))
+    recurring_months = MultiCheckboxField("Only in these months", choices=labelled(C.MONTHS, None))
     recurring_specific_dates = TextAreaField("Also on these dates", validators=[Length(max=TEXT_MAX)],
                                              description="One date per line, as YYYY-MM-DD.")
     notification_enabled = BooleanField("Send a notification")
@@ -63,22 +68,23 @@ class SessionForm(FlaskForm):
                                         default=C.DEFAULT_ALARM_MINUTES,
                                         description=f"{C.ALARM_MINUTES_MIN} to {C.ALARM_MINUTES_MAX} (one week).")
     priority_level = SelectField("Priority", default=C.DEFAULT_PRIORITY,
-                                 choices=[(v, C.PRIORITY_LABELS[v]) for v in C.PRIORITY_LEVELS])
+                                 choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS))
     is_featured = BooleanField("Featured")
     status = SelectField("Status", default=C.DEFAULT_STATUS,
-                         choices=[(v, C.STATUS_LABELS[v]) for v in C.SESSION_STATUSES])
+                         choices=labelled(C.SESSION_STATUSES, C.STATUS_LABELS))
     # Edit only
+    # Empty means "not marked" (None); the rules check the value (validate_session).
     tutor_attendance_status = SelectField("Tutor attendance", choices=ATTENDANCE_CHOICES,
-                                          filters=[none_if_empty])
+                                          filters=[none_if_empty], validate_choice=False)
     student_attendance_status = SelectField("Student attendance", choices=ATTENDANCE_CHOICES,
-                                            filters=[none_if_empty])
+                                            filters=[none_if_empty], validate_choice=False)
     topics_covered = TextAreaField("Topics covered", validators=[Length(max=TEXT_MAX)],
                                    description="One topic per line.")
     version = HiddenField()
     save_anyway = BooleanField("Save anyway: I know about the overlap")
 
     def set_enrollments(self, enrollments) -> None:
-        self.course_enrollment_id.choices = [(e.id, e.label) for e in enrollments]
+        self.course_enrollment_id.choices = {e.id: e.label for e in enrollments}
 
     def values(self, editing: bool) -> dict[str, Any]:
         """The parsed values by column name, ready for `services.check`."""
@@ -129,7 +135,7 @@ class SessionForm(FlaskForm):
         return loose
 
 
-YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+YES_NO = {"": "Any", "true": "Yes", "false": "No"}
 
 
 def _bool(value):
@@ -143,13 +149,10 @@ class FilterForm(FlaskForm):
         csrf = False
 
     q = SearchField("Topic contains", validators=[Optional(), Length(max=200)])
-    status = SelectField("Status", choices=[("", "Any status")] + [
-        (v, C.STATUS_LABELS[v]) for v in C.SESSION_STATUSES], validators=[Optional()])
-    session_mode = SelectField("Mode", choices=[("", "Any mode")] + [
-        (v, C.MODE_LABELS[v]) for v in C.SESSION_MODES], validators=[Optional()])
-    priority_level = SelectField("Priority", choices=[("", "Any priority")] + [
-        (v, C.PRIORITY_LABELS[v]) for v in C.PRIORITY_LEVELS], validators=[Optional()])
-    student_id = SelectField("Student", choices=[("", "All students")], validators=[Optional()])
+    status = SelectField("Status", choices=labelled(C.SESSION_STATUSES, C.STATUS_LABELS, ("", "Any status")), validators=[Optional()])
+    session_mode = SelectField("Mode", choices=labelled(C.SESSION_MODES, C.MODE_LABELS, ("", "Any mode")), validators=[Optional()])
+    priority_level = SelectField("Priority", choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS, ("", "Any priority")), validators=[Optional()])
+    student_id = SelectField("Student", choices={"": "All students"}, validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     is_featured = SelectField("Featured", choices=YES_NO, validators=[Optional()])
@@ -159,7 +162,7 @@ class FilterForm(FlaskForm):
              "is_featured", "is_recurring")
 
     def set_students(self, students) -> None:
-        self.student_id.choices = [("", "All students")] + [(str(i), name) for i, name in students]
+        self.student_id.choices = {"": "All students"} | {str(i): name for i, name in students}
 
     def filters(self) -> dict[str, Any]:
         """The valid filters, parsed; a field with an error is left out (and says why)."""

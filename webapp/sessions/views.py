@@ -160,6 +160,9 @@ def _session_form(session: Session | None = None) -> SessionForm:
     form = SessionForm()
     form.enrollments = db.session.scalars(enrollments_of(current_user)).all()
     form.set_enrollments(form.enrollments)
+    if session is None:  # a new session starts unmarked, with nothing covered yet
+        for name in ("tutor_attendance_status", "student_attendance_status", "topics_covered"):
+            delattr(form, name)
     return form
 
 
