@@ -198,10 +198,11 @@ def patch_session(session_id: int):
 
 def change(session_id: int, model, whole: bool) -> Response:
     session = load(session_id)
-    precondition(session)
+    # A body that does not fit the document is refused as such, whatever its If-Match says.
     data, errors = json_body(model)
     if errors:
         return unprocessable(errors)
+    precondition(session)
     given = dump(data, whole)
     errors = read_only_errors(given, session)
     base = services.new_session_values() if whole else services.current_values(session)
