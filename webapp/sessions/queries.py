@@ -17,6 +17,7 @@ from ..models import Enrollment, Review, Session, User
 TABS = (("today", "Today"), ("upcoming", "Upcoming"), ("needs-marking", "Needs marking"),
         ("past", "Past"), ("all", "All"))
 DEFAULT_TAB = "all"
+MAX_ID = 2**31 - 1  # `integer` on PostgreSQL; SQLite would overflow at 2**63
 
 
 def visible_sessions(user: User) -> sa.Select:
@@ -41,6 +42,8 @@ def get_session_or_404(session_id: int, user: User, options: tuple = (), fresh: 
 
     from ..extensions import db
 
+    if not 0 < session_id <= MAX_ID:  # beyond the column's range: no such session, not a 500
+        abort(404)
     query = visible_sessions(user).where(Session.id == session_id)
     if options:
         query = query.options(*options)

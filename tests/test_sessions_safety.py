@@ -1,0 +1,131 @@
+"""Walks over the URL map: another tutor's session is a 404 everywhere; every unsafe route
+refuses a missing CSRF token and changes nothing; pages need a login; headers and markup
+that the CSP can enforce."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.sessions_support import htmx, logged_in, token, world  # noqa: F401
+from webapp.extensions import db
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+METHODS = ("GET",) + UNSAFE
+
+
+def rules(app, argument: str | None = None):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        if argument is None or argument in rule.arguments:
+            yield rule
+
+
+def fill(rule, session_id: int) -> str:
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = session_id if converter.__class__.__name__ == "IntegerConverter" else "x"
+    return rule.build(values)[1] if False else _build(rule, values)
+
+
+def _build(rule, values) -> str:
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(r"<(?:[^:>]+:)?" + name + ">", str(value), path)
+    return path
+
+
+def snapshot() -> dict:
+    """Every row of every table: 'changes nothing' means this stays equal."""
+    db.session.expire_all()
+    out = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            out[table.name] = [tuple(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns or table.columns))]
+    return out
+
+
+def test_another_tutors_session_is_a_404_on_every_route(app, logged_in, world):
+    csrf = token(logged_in)
+    before = snapshot()
+    walked = []
+    for rule in rules(app, "session_id"):
+        for method in METHODS:
+            if method not in rule.methods:
+                continue
+            for headers in ({"X-CSRFToken": csrf}, htmx(csrf)):
+                theirs = logged_in.open(fill(rule, world.theirs.id), method=method, headers=headers,
+                                        data={"csrf_token": csrf, "version": world.theirs.version, "status": "completed"})
+                unknown = logged_in.open(fill(rule, 987654), method=method, headers=headers,
+                                         data={"csrf_token": csrf, "status": "completed"})
+                assert theirs.status_code == unknown.status_code == 404, (method, rule.rule, theirs.status_code)
+                assert world.theirs.enrollment.student.full_name not in theirs.text
+            walked.append((method, rule.endpoint))
+    endpoints = {e for _, e in walked}
+    assert {"sessions.detail", "sessions.edit", "sessions.delete", "sessions.update_status",
+            "sessions.update_attendance", "sessions.update_priority", "sessions.update_featured",
+            "sessions.update_topics_covered", "api.get_session", "api.patch_session"} <= endpoints
+    assert snapshot() == before
+    # and my own session answers on the same walk's GET pages
+    assert logged_in.get(f"/sessions/{world.mine.id}").status_code == 200
+
+
+def test_every_unsafe_route_refuses_a_missing_csrf_token_and_changes_nothing(app, logged_in, world):
+    before = snapshot()
+    walked = 0
+    for rule in rules(app):
+        for method in UNSAFE:
+            if method not in rule.methods:
+                continue
+            path = fill(rule, world.mine.id)
+            data = {"version": world.mine.version, "status": "completed", "priority_level": "urgent",
+                    "tutor_attendance_status": "absent", "is_featured": "1", "topics_covered": "Algebra"}
+            for headers in ({}, {"HX-Request": "true"}):
+                response = logged_in.open(path, method=method, data=data, headers=headers)
+                assert response.status_code == 400, (method, path, response.status_code)
+            wrong = logged_in.open(path, method=method, data={**data, "csrf_token": "forged"})
+            assert wrong.status_code == 400, (method, path)
+            walked += 1
+    assert walked >= 12
+    assert snapshot() == before
+
+
+def test_pages_need_a_login(app, client, world):
+    for rule in rules(app):
+        if not rule.endpoint.startswith("sessions.") or "GET" not in rule.methods:
+            continue
+        response = client.get(fill(rule, world.mine.id))
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), rule.rule
+
+
+@pytest.mark.parametrize("path", ["/sessions", "/sessions/{id}", "/sessions/{id}/edit", "/sessions/new",
+                                  "/sessions/{id}/delete", "/sessions?tab=today&status=bogus"])
+def test_security_headers_and_markup_the_csp_allows(logged_in, world, path):
+    response = logged_in.get(path.format(id=world.mine.id))
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp and "script-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    html = response.text
+    assert " style=" not in html and "<style" not in html
+    assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))
+    assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
+
+
+def test_huge_and_malformed_inline_input_is_refused_not_a_500(logged_in, world):
+    csrf = token(logged_in)
+    for path, data in [
+        ("status", {"status": "x" * 100_000}),
+        ("priority", {"priority_level": "\x00"}),
+        ("attendance", {"student_attendance_status": "x" * 100_000}),
+        ("topics-covered", {"topics_covered": ["x" * 100_000] * 3}),
+        ("featured", {"is_featured": "x" * 100_000}),
+    ]:
+        response = logged_in.post(f"/sessions/{world.mine.id}/{path}", headers=htmx(csrf),
+                                  data={"version": world.mine.version, **data})
+        assert response.status_code == 422, path
+    assert logged_in.post(f"/sessions/{world.mine.id}/status", headers=htmx(csrf),
+                          data={"version": "x" * 100_000, "status": "completed"}).status_code == 409
+    assert logged_in.get("/sessions/99999999999999999999999").status_code == 404
