@@ -327,6 +327,29 @@ def test_openapi_document_lists_every_route(client):
             "course_enrollment_id", "is_featured", "is_recurring", "page", "per_page"} == params
     out = doc["components"]["schemas"]["SessionOut"]["properties"]
     assert len(out) == 27
+    for method in ("post", "put", "patch"):
+        operation = doc["paths"]["/api/sessions" if method == "post" else "/api/sessions/{session_id}"][method]
+        assert {"400", "401", "413", "415", "422"} <= set(operation["responses"]), method
+
+
+def test_openapi_document_is_valid_openapi_3_1_built_from_the_shared_definitions(client):
+    from openapi_spec_validator import validate
+
+    from webapp import choices
+
+    doc = client.get("/api/openapi.json").json
+    validate(doc)  # raises on any departure from the OpenAPI 3.1 schema
+    schemas = doc["components"]["schemas"]
+    create = schemas["SessionCreate"]
+    assert create["additionalProperties"] is False
+    assert {"course_enrollment_id", "session_date", "start_time", "end_time"} == set(create["required"])
+    assert create["properties"]["session_mode"]["enum"] == list(choices.SESSION_MODES)
+    assert create["properties"]["status"]["enum"] == list(choices.SESSION_STATUSES)
+    assert all(create["properties"][name]["readOnly"] for name in ("id", "created_at", "updated_at", "is_recurring"))
+    patch = schemas["SessionPatch"]
+    assert "required" not in patch and not any("default" in p for p in patch["properties"].values())
+    statuses = next(p for p in doc["paths"]["/api/sessions"]["get"]["parameters"] if p["name"] == "status")
+    assert statuses["schema"]["enum"] == list(choices.SESSION_STATUSES)
 
 
 def test_same_day_sessions_are_ordered_by_start_time_then_id(api, world):

@@ -104,8 +104,17 @@ class SessionCreate(SessionFields):
     """A new session (POST) or a whole replacement (PUT)."""
 
 
+def _no_defaults(schema: dict[str, Any]) -> None:
+    # A field left out of a PATCH keeps the session's value: no default applies.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
 class SessionPatch(SessionFields):
-    """Any subset of the writable fields (PATCH)."""
+    """Any subset of the writable fields (PATCH); those left out keep their values. Send
+    null to empty a field that may be empty."""
+
+    model_config = ConfigDict(json_schema_extra=_no_defaults)
 
     course_enrollment_id: Id = None  # type: ignore[assignment]
     session_date: date = None  # type: ignore[assignment]
