@@ -504,6 +504,8 @@ def test_body_must_be_sent_as_json(api, world):
 def test_deeply_nested_or_huge_bodies_are_refused_cleanly(api, world):
     nested = api.post("/api/sessions", data="[" * 100_000, headers={"Content-Type": "application/json"})
     assert nested.status_code == 400 and nested.is_json
+    surrogate = api.post("/api/sessions", data='{"location": "\\ud800"}', headers={"Content-Type": "application/json"})
+    assert surrogate.status_code == 400 and surrogate.is_json
     huge = api.post("/api/sessions", json=body(world["mine"], location="x" * 2_000_000))
     assert huge.status_code == 413 and huge.is_json
     assert count_sessions() == 4

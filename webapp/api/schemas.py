@@ -222,7 +222,8 @@ def error_messages(exc, what: str = "field") -> dict[str, list[str]]:
             message = f"Unknown {what}." if len(loc) == 1 else f"Unknown field '{'.'.join(loc[1:])}'."
         else:
             where = ".".join(loc[1:])
-            message = error["msg"] + (f" (at {where})" if where else "")
+            text = error["msg"].removeprefix("Value error, ")  # our own validators' messages
+            message = text + (f" (at {where})" if where else "")
         if error["type"] == "json_invalid":
             field = "body"
         errors.setdefault(field, []).append(message)

@@ -83,6 +83,9 @@ def json_body(model) -> tuple[Any, dict]:
         # From the raw JSON, so strict mode takes JSON's own types (ISO strings for dates).
         return model.model_validate_json(raw), {}
     except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            # Python's parser lets through what pydantic's does not (lone surrogates).
+            abort(400, description="The body is not valid JSON (or not valid Unicode).")
         return None, error_messages(exc)
 
 
