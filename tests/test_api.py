@@ -120,6 +120,16 @@ def test_get_one_with_etag(api, world):
     assert response.json["id"] == session.id and response.json["topics"] == ["Algebra"]
 
 
+def test_get_is_conditional(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    tag = api.get(path).headers["ETag"]
+    same = api.get(path, headers={"If-None-Match": tag})
+    assert same.status_code == 304 and same.data == b"" and same.headers["ETag"] == tag
+    api.patch(path, json={"is_featured": True})
+    changed = api.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.json["is_featured"] is True and changed.headers["ETag"] != tag
+
+
 def test_create(api, world):
     response = api.post("/api/sessions", json=body(world["mine"], recurring_pattern={
         "days": ["Tuesday", "Thursday"], "months": [], "specific_dates": []}, session_frequency="weekly"))
@@ -579,3 +589,11 @@ def test_moving_a_session_to_another_tutors_enrollment_is_refused(api, world):
 
 def test_answers_vary_on_credentials(api):
     assert {"Authorization", "Cookie"} <= set(api.get("/api/sessions").vary)
+
+
+def test_a_change_that_changes_nothing_keeps_the_version(api, world):
+    path = f"/api/sessions/{world['sessions'][0].id}"
+    read = api.get(path)
+    for method, payload in (("patch", {}), ("patch", {"topics": ["Algebra"]}), ("put", read.json)):
+        response = getattr(api, method)(path, json=payload, headers={"If-Match": read.headers["ETag"]})
+        assert response.status_code == 200 and response.headers["ETag"] == read.headers["ETag"]

@@ -43,10 +43,16 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
                            "changed since, the answer is 412 and nothing changes. Optional: without "
                            "it the change applies to whatever version is current.",
             "schema": {"type": "string"}}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
+                 "description": "The ETag you hold: 304 without a body while it is still current.",
+                 "schema": {"type": "string"}}
 SESSION_ID = {"name": "session_id", "in": "path", "required": True,
               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 COMMON_ERRORS = {
-    "401": _problem("Not logged in and no valid Bearer token."),
+    "401": _json(_ref("Problem"), "Not logged in, or the Bearer token is unknown or revoked (a "
+                                  "Bearer header is judged alone, even beside a login cookie).",
+                 {"WWW-Authenticate": {"description": 'Bearer realm="api"', "required": True,
+                                       "schema": {"type": "string"}}}),
 }
 NOT_FOUND = {"404": _problem("No such session, or not one of yours.")}
 BODY_ERRORS = {
@@ -124,7 +130,11 @@ def document() -> dict[str, Any]:
             "/api/sessions/{session_id}": {
                 "parameters": [SESSION_ID],
                 "get": {"operationId": "getSession", "summary": "Get a session",
-                        "responses": {"200": session_ok, **COMMON_ERRORS, **NOT_FOUND}},
+                        "parameters": [IF_NONE_MATCH],
+                        "responses": {"200": session_ok,
+                                      "304": {"description": "Not modified since the ETag you have.",
+                                              "headers": ETAG},
+                                      **COMMON_ERRORS, **NOT_FOUND}},
                 "put": {"operationId": "replaceSession", "summary": "Replace a session",
                         "description": "Every writable field; those left out take their defaults.",
                         "parameters": [IF_MATCH], "requestBody": _body("SessionCreate"),

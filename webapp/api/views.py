@@ -62,9 +62,13 @@ def precondition(session: Session) -> None:
     if_match = request.headers.get("If-Match")
     if if_match is None:
         return
-    tags = {tag.strip() for tag in if_match.split(",")}
+    tags = tags_of(if_match)
     if "*" not in tags and etag(session) not in tags:
         abort(412, description=STALE)
+
+
+def tags_of(header: str | None) -> set[str]:
+    return {tag.strip() for tag in (header or "").split(",") if tag.strip()}
 
 
 def json_body(model) -> tuple[Any, dict]:
@@ -165,8 +169,13 @@ def list_sessions():
 
 @bp.get("/sessions/<int:session_id>")
 def get_session(session_id: int):
-    """One session, with its ETag."""
-    return session_response(load(session_id))
+    """One session, with its ETag (304 when If-None-Match already names it)."""
+    session = load(session_id)
+    if etag(session) in tags_of(request.headers.get("If-None-Match")):
+        response = Response(status=304)
+        response.set_etag(etag(session).strip('"'))
+        return response
+    return session_response(session)
 
 
 @bp.post("/sessions")
