@@ -597,3 +597,28 @@ def test_a_change_that_changes_nothing_keeps_the_version(api, world):
     for method, payload in (("patch", {}), ("patch", {"topics": ["Algebra"]}), ("put", read.json)):
         response = getattr(api, method)(path, json=payload, headers={"If-Match": read.headers["ETag"]})
         assert response.status_code == 200 and response.headers["ETag"] == read.headers["ETag"]
+
+
+@pytest.mark.parametrize("change", [
+    {"location": "x" * 300, "session_mode": "in-person"},
+    {"session_mode": "hybrid", "location": "  "},
+    {"alarm_before_minutes": 10**6},
+    {"alarm_enabled": True, "alarm_before_minutes": None},
+    {"topics": ["t" * 201]},
+    {"start_time": "10:00", "end_time": "09:00"},
+    {"duration": 61},
+])
+def test_the_api_gives_the_shared_rules_own_messages(api, world, change):
+    from datetime import date as Date, time as Time
+
+    from webapp.sessions.rules import validate_session
+    from webapp.sessions.services import new_session_values
+
+    response = api.post("/api/sessions", json=body(world["mine"], **change))
+    assert response.status_code == 422
+    values = new_session_values() | body(world["mine"], **change)
+    values |= {"session_date": Date.fromisoformat(values["session_date"]),
+               "start_time": Time.fromisoformat(values["start_time"]),
+               "end_time": Time.fromisoformat(values["end_time"])}
+    _cleaned, expected = validate_session(values)
+    assert expected and response.json["errors"] == expected

@@ -26,7 +26,13 @@ def _naive_time(value: time) -> time:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-Topic = Annotated[str, AfterValidator(_no_nul), Field(max_length=C.TOPIC_MAX)]
+def documented(**limits: Any) -> Any:
+    """Limits shown in the document but checked by the shared rules (`validate_session`), so
+    that the API and the forms refuse the same values with the same messages."""
+    return Field(json_schema_extra=limits)
+
+
+Topic = Annotated[str, AfterValidator(_no_nul), documented(maxLength=C.TOPIC_MAX)]
 Id = Annotated[int, Field(ge=1, le=INT32)]
 # Times are the tutor's local wall-clock times, so they carry no offset (JSON Schema's
 # "time" format would demand one).
@@ -78,11 +84,12 @@ class SessionFields(BaseModel):
     session_date: date
     start_time: LocalTime
     end_time: LocalTime
-    topics: list[Topic] = Field(default_factory=list, max_length=C.TOPICS_MAX_COUNT)
-    topics_covered: list[Topic] = Field(default_factory=list, max_length=C.TOPICS_MAX_COUNT)
-    duration: Annotated[int, Field(ge=1, le=C.MAX_SESSION_MINUTES)] | None = None
+    topics: list[Topic] = Field(default_factory=list, json_schema_extra={"maxItems": C.TOPICS_MAX_COUNT})
+    topics_covered: list[Topic] = Field(default_factory=list,
+                                        json_schema_extra={"maxItems": C.TOPICS_MAX_COUNT})
+    duration: Annotated[int, documented(minimum=1, maximum=C.MAX_SESSION_MINUTES)] | None = None
     session_mode: Mode = C.DEFAULT_MODE
-    location: Annotated[Text, Field(max_length=C.LOCATION_MAX)] | None = None
+    location: Annotated[Text, documented(maxLength=C.LOCATION_MAX)] | None = None
     whiteboard_id: Id | None = None
     student_review_id: Id | None = None
     tutor_review_id: Id | None = None
@@ -94,7 +101,8 @@ class SessionFields(BaseModel):
     recurring_pattern: RecurringPattern | None = None
     notification_enabled: bool = False
     alarm_enabled: bool = False
-    alarm_before_minutes: Annotated[int, Field(ge=C.ALARM_MINUTES_MIN, le=C.ALARM_MINUTES_MAX)] | None = \
+    alarm_before_minutes: Annotated[int, documented(minimum=C.ALARM_MINUTES_MIN,
+                                                    maximum=C.ALARM_MINUTES_MAX)] | None = \
         C.DEFAULT_ALARM_MINUTES
     is_featured: bool = False
     status: Status = C.DEFAULT_STATUS
