@@ -1,0 +1,91 @@
+"""A live server (the real app in a thread, its database built by the migrations) and
+Debian's Chromium driven by Playwright. Chromium missing: fails under CI=true, skips locally."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import dbs
+from tests.conftest import IN_CI, clear_tables, make_app, require_backend, upgrade
+from webapp.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parents[1] / "axe-4.14.1.min.js"
+
+
+@dataclass
+class Live:
+    app: object
+    url: str
+    backend: str
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"CI=true and {CHROMIUM} is missing", pytrace=False)
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module", params=dbs.BACKENDS)
+def live(request):
+    """The app served on a free loopback port, for the whole module, per backend."""
+    require_backend(request.param)
+    with dbs.temporary_database(request.param, "browser") as url:
+        app = make_app(url)
+        upgrade(app)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Live(app, f"http://127.0.0.1:{server.server_port}", request.param)
+        finally:
+            server.shutdown()
+            thread.join()
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(live):
+    """The live app's context for the test's own reads and writes; tables emptied after."""
+    with live.app.app_context():
+        yield live.app
+        db.session.remove()
+        clear_tables()
+
+
+@pytest.fixture
+def page(browser, live):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live.url)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}")
+            if msg.type == "error" and "favicon" not in msg.text else None)
+    page.problems = problems
+    yield page
+    context.close()
+    assert not [p for p in problems if "Refused" in p or "page error" in p], problems
+
+
+def login(page, email: str = "tutor@example.com", password: str = "secret-pw") -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/sessions")
