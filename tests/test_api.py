@@ -64,6 +64,13 @@ def count_sessions():
     return db.session.scalar(sa.select(sa.func.count()).select_from(Session))
 
 
+def stored(session_id: int) -> dict:
+    """The row as committed, read on a connection of its own (no ORM cache in between)."""
+    with db.engine.connect() as conn:
+        return dict(conn.execute(sa.select(Session.__table__).where(Session.__table__.c.id == session_id))
+                    .mappings().one())
+
+
 def test_list_shows_only_own_sessions_in_order_with_paging(api, world):
     response = api.get("/api/sessions")
     assert response.status_code == 200
@@ -255,7 +262,7 @@ def test_stale_etag_gives_412_and_changes_nothing(api, world):
         response = getattr(api, method)(f"/api/sessions/{session.id}", json=payload, headers={"If-Match": first})
         assert response.status_code == 412 and response.is_json
     current = api.get(f"/api/sessions/{session.id}")
-    assert current.json["priority_level"] == "high"
+    assert current.json["priority_level"] == "high" and stored(session.id)["priority_level"] == "high"
     fresh = current.headers["ETag"]
     assert api.patch(f"/api/sessions/{session.id}", json={"priority_level": "low"},
                      headers={"If-Match": fresh}).status_code == 200
@@ -269,8 +276,7 @@ def test_another_tutors_session_is_404_everywhere(api, world):
         response = getattr(api, method)(path, json=payload)
         assert response.status_code == 404 and response.is_json, method
     assert api.get("/api/sessions/987654").status_code == 404
-    db.session.refresh(foreign)
-    assert foreign.status == "scheduled"
+    assert stored(foreign.id)["status"] == "scheduled"
 
 
 def test_unauthenticated_and_revoked_tokens_get_401(client, world):
@@ -429,24 +435,26 @@ def test_review_references_must_exist(api, world):
     ({"location": "z" * 256, "session_mode": "in-person"}, "location"),
 ])
 def test_wrong_json_types_are_422_and_change_nothing(api, world, change, field):
-    path = f"/api/sessions/{world['sessions'][0].id}"
-    before = api.get(path)
+    sid = world["sessions"][0].id
+    path = f"/api/sessions/{sid}"
+    before, row = api.get(path), stored(sid)
     response = api.patch(path, json=change)
     assert response.status_code == 422 and field in response.json["errors"], response.json
-    after = api.get(path)
-    assert after.json == before.json and after.headers["ETag"] == before.headers["ETag"]
+    assert stored(sid) == row
+    assert api.get(path).headers["ETag"] == before.headers["ETag"]
     assert api.post("/api/sessions", json=body(world["mine"], **change)).status_code == 422
 
 
 def test_rejected_put_changes_nothing(api, world):
-    path = f"/api/sessions/{world['sessions'][0].id}"
-    before = api.get(path).json
+    sid = world["sessions"][0].id
+    path = f"/api/sessions/{sid}"
+    row = stored(sid)
     for change, field in (({"location": "x" * 100_000}, "location"),
                           ({"start_time": "16:00", "end_time": "15:00"}, "end_time"),
                           ({"session_date": "2025-02-30"}, "session_date")):
         response = api.put(path, json=body(world["mine"], **change))
         assert response.status_code == 422 and field in response.json["errors"]
-    assert api.get(path).json == before
+    assert stored(sid) == row
 
 
 def test_unknown_fields_are_named(api, world):
@@ -622,3 +630,19 @@ def test_the_api_gives_the_shared_rules_own_messages(api, world, change):
                "end_time": Time.fromisoformat(values["end_time"])}
     _cleaned, expected = validate_session(values)
     assert expected and response.json["errors"] == expected
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/api/sessions"), ("post", "/api/sessions"), ("get", "/api/sessions/1"), ("put", "/api/sessions/1"),
+    ("patch", "/api/sessions/1"), ("delete", "/api/sessions/1"),
+])
+def test_every_route_is_401_json_without_credentials_and_changes_nothing(client, world, method, path):
+    before = stored(world["sessions"][0].id)
+    response = getattr(client, method)(path, json=None if method in ("get", "delete") else {"status": "cancelled"})
+    assert response.status_code == 401 and response.is_json and "Location" not in response.headers
+    assert stored(world["sessions"][0].id) == before and count_sessions() == 4
+
+
+def test_the_openapi_document_needs_no_login(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.is_json
