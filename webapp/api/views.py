@@ -15,7 +15,7 @@ from .. import choices as C
 from ..extensions import csrf, db
 from ..models import Enrollment, Session
 from ..sessions import services
-from ..sessions.queries import get_session_or_404, ordered, visible_sessions
+from ..sessions.queries import apply_filters, get_session_or_404, ordered, visible_sessions
 from . import auth
 from .schemas import READ_ONLY, ListQuery, SessionCreate, SessionPatch, error_messages, to_json
 
@@ -145,20 +145,12 @@ def list_sessions():
         query = ListQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
         return unprocessable(error_messages(exc, what="parameter"))
-    select = visible_sessions(current_user)
-    for name in ("status", "session_mode", "priority_level", "course_enrollment_id",
-                 "is_featured", "is_recurring"):
-        value = getattr(query, name)
-        if value is not None:
-            select = select.where(getattr(Session, name) == value)
-    if query.date_from:
-        select = select.where(Session.session_date >= query.date_from)
-    if query.date_to:
-        select = select.where(Session.session_date <= query.date_to)
+    # The filters the list page shares (same names, same meaning), then the API's own two.
+    select = apply_filters(visible_sessions(current_user), query.model_dump(exclude_none=True))
+    if query.course_enrollment_id:
+        select = select.where(Session.course_enrollment_id == query.course_enrollment_id)
     if query.tutor_id:
         select = select.where(Enrollment.tutor_id == query.tutor_id)
-    if query.student_id:
-        select = select.where(Enrollment.student_id == query.student_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         select.with_only_columns(Session.id).order_by(None).subquery()))
     rows = db.session.scalars(ordered(select).limit(query.per_page)
