@@ -118,6 +118,13 @@ def test_attendance_marks_and_unmarks(logged_in, world):
         assert response.status_code == 422, bad
         assert 'role="alert"' in response.text
     assert reload(s).tutor_attendance_status is None
+    # a plain post of the whole row form: the button's `field` says which one it saves
+    response = post(logged_in, reload(s), "attendance", {"tutor_attendance_status": "absent",
+                                                         "student_attendance_status": "excused",
+                                                         "field": "student_attendance_status"}, hx=False)
+    assert response.status_code == 303
+    s = reload(s)
+    assert (s.tutor_attendance_status, s.student_attendance_status) == (None, "excused")
 
 
 def test_priority_and_featured(logged_in, world):
@@ -176,9 +183,14 @@ def test_without_javascript_it_is_a_form_post_and_303_back(logged_in, world):
 
 
 def test_list_rows_carry_inline_controls_that_work_without_javascript(logged_in, world):
-    page = logged_in.get("/sessions").text
+    page = logged_in.get("/sessions?tab=today").text
+    assert '<input type="hidden" name="next" value="/sessions?tab=today">' in page  # back to the same list
+    form = f"mark-{world.mine.id}-row"
+    assert f'<form id="{form}" method="post"' in page
+    assert page.count('name="version"') == 1 and page.count('name="csrf_token"') == 1 + 1  # + log out
     for endpoint in ("status", "attendance", "priority", "featured", "topics-covered"):
         url = f"/sessions/{world.mine.id}/{endpoint}"
-        assert f'method="post" action="{url}" hx-post="{url}"' in page
+        assert f'form="{form}" formaction="{url}"' in page
+        assert f'hx-post="{url}"' in page
     assert '<tbody hx-target="closest tr" hx-swap="outerHTML">' in page
     assert "<noscript>" in page

@@ -186,10 +186,20 @@ def test_everything_works_without_javascript(browser, live, data):
         s = data["today"]
         row = page.locator(f"#session-{s.id}")
         row.get_by_label(re.compile("Status of")).select_option("in-progress")
-        row.locator("form[action$='/status'] button").click()
+        row.locator("button[formaction$='/status']").click()
         page.wait_for_url(re.compile(r"/sessions$"))
         expect(page.locator(".flashes")).to_contain_text("Saved.")
         assert fresh(s.id).status == "in-progress"
+        # the row's controls share one form: each button saves its own field only
+        row.get_by_label("Student").select_option("absent")
+        row.get_by_label("Tutor").select_option("late")
+        row.locator("button[formaction$='/attendance'][value=student_attendance_status]").click()
+        page.wait_for_url(re.compile(r"/sessions$"))
+        saved = fresh(s.id)
+        assert (saved.student_attendance_status, saved.tutor_attendance_status) == ("absent", None)
+        row.locator("button.star").click()
+        page.wait_for_url(re.compile(r"/sessions$"))
+        assert fresh(s.id).is_featured is True
         page.goto(f"/sessions/{s.id}")
         page.click("a:has-text('Delete')")
         page.wait_for_url(f"**/sessions/{s.id}/delete")

@@ -124,6 +124,9 @@ def parse_inline(kind: str, form) -> tuple[str | None, Any, str | None]:
     if kind == "topics-covered":
         return "topics_covered", form.getlist("topics_covered"), None
     present = [name for name in INLINE_FIELDS[kind] if name in form]
+    if len(present) > 1 and form.get("field") in present:
+        # Without JS a row's controls share one form: its button names the field it saves.
+        present = [form["field"]]
     if len(present) != 1:
         return None, None, "Send exactly one of: " + ", ".join(INLINE_FIELDS[kind]) + "."
     name = present[0]

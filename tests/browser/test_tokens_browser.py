@@ -1,0 +1,49 @@
+"""The tokens page in Chromium: create (shown once, selectable), revoke, axe-core, phone width."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, AXE, login
+from tests.factories import make_user
+from webapp.extensions import db
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tutor(app_ctx):
+    make_user(email="tutor@example.com", name="Abebe Kebede")
+    db.session.commit()
+
+
+def test_create_copy_and_revoke_a_token_on_a_phone(browser, live, tutor):
+    # bypass_csp only so that axe-core can be injected; the page itself needs no exception
+    context = browser.new_context(viewport={"width": 360, "height": 780}, base_url=live.url, bypass_csp=True)
+    page = context.new_page()
+    try:
+        login(page)
+        page.click("nav >> text=API tokens")
+        page.wait_for_url("**/tokens")
+        page.fill("input[name=name]", "Student app")
+        page.click("button:has-text('Create token')")
+        token = page.locator("#new-token")
+        assert token.input_value().startswith("tsk_")
+        assert token.evaluate("el => el === document.activeElement")  # ready to copy
+        assert page.locator("table.tokens >> text=Student app").count() == 1
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+            .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
+        assert violations == []
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12)""")
+        page.screenshot(path="/tmp/tokens-dbg.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, wide
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"tokens-360-{live.backend}.png"), full_page=True)
+        page.click("button:has-text('Revoke')")
+        page.wait_for_url("**/tokens")
+        assert page.locator("#new-token").count() == 0  # shown once only
+        assert page.locator("table.tokens >> text=Revoked").count() == 1
+        assert page.locator("button:has-text('Revoke')").count() == 0
+    finally:
+        context.close()
