@@ -313,8 +313,9 @@ def test_browser_login_works_and_changes_need_the_csrf_token(client, auth, world
     assert allowed.status_code == 200 and allowed.json["priority_level"] == "urgent"
 
 
-def test_bearer_requests_need_no_csrf_token(api, world):
-    assert api.post("/api/sessions", json=body(world["mine"])).status_code == 201
+def test_bearer_requests_need_no_csrf_token_and_get_no_cookie(api, world):
+    response = api.post("/api/sessions", json=body(world["mine"]))
+    assert response.status_code == 201 and "Set-Cookie" not in response.headers
 
 
 def test_list_runs_a_fixed_number_of_queries(api, world, app):
