@@ -647,3 +647,25 @@ def test_every_route_is_401_json_without_credentials_and_changes_nothing(client,
 def test_the_openapi_document_needs_no_login(client):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200 and response.is_json
+
+
+def test_a_reference_deleted_between_check_and_save_is_422_not_500(api, world, monkeypatch):
+    from webapp.sessions import services
+
+    board = Whiteboard(title="Board")
+    db.session.add(board)
+    db.session.commit()
+    board_id, session = board.id, world["sessions"][0]
+    real_check = services.check
+
+    def check_then_someone_deletes_the_board(*args, **kwargs):
+        result = real_check(*args, **kwargs)
+        with db.engine.begin() as other:
+            other.execute(sa.delete(Whiteboard).where(Whiteboard.id == board_id))
+        return result
+
+    monkeypatch.setattr(services, "check", check_then_someone_deletes_the_board)
+    before = stored(session.id)
+    response = api.patch(f"/api/sessions/{session.id}", json={"whiteboard_id": board_id})
+    assert response.status_code == 422 and "body" in response.json["errors"]
+    assert stored(session.id) == before

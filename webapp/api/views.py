@@ -182,7 +182,7 @@ def create_session():
     cleaned, rule_errors = services.check(current_user, values)
     if errors or rule_errors:
         return unprocessable(rule_errors | errors)
-    session = services.save(Session(), cleaned)
+    session = save(Session(), cleaned)
     response = session_response(session, 201)
     response.headers["Location"] = url_for("api.get_session", session_id=session.id)
     return response
@@ -217,10 +217,7 @@ def change(session_id: int, model, whole: bool) -> Response:
     cleaned, rule_errors = services.check(current_user, values, current=session)
     if errors or rule_errors:
         return unprocessable(rule_errors | errors)
-    try:
-        services.save(session, cleaned)
-    except services.Conflict:
-        abort(412, description=STALE)
+    save(session, cleaned)
     return session_response(session)
 
 
@@ -242,6 +239,19 @@ def openapi():
     from .openapi import document
 
     return jsonify(document())
+
+
+def save(session: Session, cleaned: dict[str, Any]) -> Session:
+    """Write, or answer why not: 412 when someone saved in between, 422 when a record the
+    session refers to was deleted in between (the checks above saw it still there)."""
+    try:
+        return services.save(session, cleaned)
+    except services.Conflict:
+        abort(412, description=STALE)
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        abort(unprocessable({"body": ["A record this session refers to was just deleted; "
+                                      "check the ids and try again."]}))
 
 
 def load(session_id: int) -> Session:
