@@ -8,7 +8,12 @@ document.addEventListener("htmx:responseError", function (event) {
   note.textContent = event.detail.xhr.status === 404
     ? "This session no longer exists. Reload the page."
     : "Could not save (" + event.detail.xhr.status + "). Reload the page and try again.";
-  if (target && target.parentNode) target.insertAdjacentElement("afterend", note);
+  if (!target) return;
+  if (target.tagName === "TR" && target.cells.length) {
+    target.cells[0].prepend(note);  // nothing but cells may follow a row
+  } else if (target.parentNode) {
+    target.insertAdjacentElement("afterend", note);
+  }
 });
 document.addEventListener("htmx:sendError", function () {
   alert("The server could not be reached. Check your connection and try again.");

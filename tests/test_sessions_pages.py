@@ -154,7 +154,10 @@ def form_data(world, csrf, **changes):
 
 
 def test_create_a_session(logged_in, world):
-    assert logged_in.get("/sessions/new").status_code == 200
+    page = logged_in.get("/sessions/new?date=2030-01-02")
+    assert page.status_code == 200 and 'value="2030-01-02"' in page.text  # "plan one on this day"
+    assert "Tutor attendance" not in page.text  # a new session starts unmarked
+    assert logged_in.get("/sessions/new?date=2030-02-30").status_code == 200
     response = logged_in.post("/sessions/new", data=form_data(world, token(logged_in, "/sessions/new"),
                                                                notification_enabled="y"))
     assert response.status_code == 303

@@ -108,7 +108,9 @@ class SessionForm(FlaskForm):
 
     def fill(self, session) -> None:
         """Pre-fill from a saved session (GET of the edit page)."""
-        for name in ("course_enrollment_id", "session_date", "start_time", "end_time", "duration",
+        # Duration stays empty (it follows from start and end), so that changing the times
+        # never trips over the old duration.
+        for name in ("course_enrollment_id", "session_date", "start_time", "end_time",
                      "session_mode", "location", "session_frequency", "notification_enabled",
                      "alarm_enabled", "alarm_before_minutes", "priority_level", "is_featured", "status",
                      "tutor_attendance_status", "student_attendance_status"):
