@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_enrollment, make_session, make_user
@@ -317,3 +318,27 @@ def test_delete_with_htmx_navigates_to_the_list(logged_in, world):
     response = logged_in.post(f"/sessions/{world.mine.id}/delete", headers=htmx(token(logged_in)))
     assert response.status_code == 200 and response.headers["HX-Redirect"] == "/sessions"
     assert count_sessions() == 1  # only the other tutor's
+
+
+def test_delete_of_a_session_changed_meanwhile_is_not_a_500(logged_in, world, monkeypatch):
+    from webapp.sessions import services
+
+    def racing_commit():
+        db.session.rollback()
+        raise services.Conflict()
+    monkeypatch.setattr(services, "commit", racing_commit)
+    response = logged_in.post(f"/sessions/{world.mine.id}/delete", data={"csrf_token": token(logged_in)})
+    assert response.status_code == 303 and response.headers["Location"] == f"/sessions/{world.mine.id}"
+    assert "changed while you were deleting it" in logged_in.get(response.headers["Location"]).text
+    assert db.session.get(Session, world.mine.id, populate_existing=True) is not None
+
+
+def test_the_orm_version_check_guards_deletes_too(app, world):
+    s = db.session.get(Session, world.mine.id)
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(Session.__table__).where(Session.__table__.c.id == s.id)
+                     .values(updated_at=s.updated_at + timedelta(seconds=1)))
+    from webapp.sessions import services
+    with pytest.raises(services.Conflict):
+        services.delete(s)
+    assert db.session.get(Session, world.mine.id, populate_existing=True) is not None

@@ -194,7 +194,15 @@ def delete(session_id: int):
     session = get_session_or_404(session_id, current_user)
     if request.method == "GET":
         return render_template("sessions/delete.html", s=session)
-    services.delete(session)
+    try:
+        services.delete(session)
+    except services.Conflict:
+        # Changed by someone else in between: let the tutor see it before deleting it.
+        flash("This session changed while you were deleting it. Check it, then delete it again.", "error")
+        target = url_for("sessions.detail", session_id=session_id)
+        if is_htmx():
+            return Response(status=200, headers={"HX-Redirect": target})
+        return redirect(target, code=303)
     flash("Session deleted.", "success")
     if is_htmx():
         # htmx follows redirects inside the XHR; ask it for a real navigation instead.
