@@ -24,15 +24,10 @@ def rules(app, argument: str | None = None):
 
 
 def fill(rule, session_id: int) -> str:
-    values = {}
-    for name, converter in rule._converters.items():
-        values[name] = session_id if converter.__class__.__name__ == "IntegerConverter" else "x"
-    return rule.build(values)[1] if False else _build(rule, values)
-
-
-def _build(rule, values) -> str:
+    """The rule's path with `session_id` for every int argument and "x" for the others."""
     path = rule.rule
-    for name, value in values.items():
+    for converter, name in re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule):
+        value = session_id if converter == "int" else "x"
         path = re.sub(r"<(?:[^:>]+:)?" + name + ">", str(value), path)
     return path
 
