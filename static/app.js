@@ -18,3 +18,17 @@ document.addEventListener("htmx:responseError", function (event) {
 document.addEventListener("htmx:sendError", function () {
   alert("The server could not be reached. Check your connection and try again.");
 });
+
+// The session form: the weekday, month and date pickers only matter for a recurring
+// session, so they hide while "Repeats" says one-time (without JS they simply stay).
+function syncRecurrence(select) {
+  const block = select.form && select.form.querySelector(".recurrence-only");
+  if (block) block.hidden = select.value === "one-time";
+}
+document.addEventListener("change", function (event) {
+  if (event.target.id === "session_frequency") syncRecurrence(event.target);
+});
+document.addEventListener("DOMContentLoaded", function () {
+  const select = document.getElementById("session_frequency");
+  if (select) syncRecurrence(select);
+});
