@@ -268,6 +268,22 @@ def test_stale_etag_gives_412_and_changes_nothing(api, world):
                      headers={"If-Match": fresh}).status_code == 200
 
 
+def test_a_stale_change_that_breaks_a_rule_is_422_first(api, world):
+    """What is wrong with the body is said whatever version it names; only a valid change
+    is then held against the version."""
+    session = world["sessions"][0]
+    path = f"/api/sessions/{session.id}"
+    first = api.get(path).headers["ETag"]
+    assert api.patch(path, json={"priority_level": "high"}, headers={"If-Match": first}).status_code == 200
+    before = api.get(path).json
+    response = api.patch(path, json={"topics_covered": ["x" * 1000]}, headers={"If-Match": first})
+    assert response.status_code == 422 and "topics_covered" in response.json["errors"], response.json
+    response = api.put(path, json={**before, "end_time": "08:00:00", "updated_at": "2020-01-01T00:00:00"})
+    assert response.status_code == 422 and "end_time" in response.json["errors"], response.json
+    assert api.patch(path, json={"priority_level": "low"}, headers={"If-Match": first}).status_code == 412
+    assert api.get(path).json == before
+
+
 def test_another_tutors_session_is_404_everywhere(api, world):
     foreign = world["foreign"]
     path = f"/api/sessions/{foreign.id}"

@@ -57,13 +57,16 @@ def etag(session: Session) -> str:
     return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
 
 
-def precondition(session: Session) -> None:
-    """412 when If-Match names other versions than the current one (strong comparison)."""
+def precondition(session: Session, given: dict | None = None) -> None:
+    """412 when If-Match names other versions than the current one (strong comparison), or
+    when the body sends back an `updated_at` older than the session's."""
     if_match = request.headers.get("If-Match")
-    if if_match is None:
-        return
-    tags = tags_of(if_match)
-    if "*" not in tags and etag(session) not in tags:
+    if if_match is not None:
+        tags = tags_of(if_match)
+        if "*" not in tags and etag(session) not in tags:
+            abort(412, description=STALE)
+    updated = (given or {}).get("updated_at")
+    if updated is not None and _utc(updated) != session.updated_at:
         abort(412, description=STALE)
 
 
@@ -124,10 +127,7 @@ def read_only_errors(given: dict, session: Session | None) -> dict[str, list[str
     created = given.get("created_at")
     if created is not None and _utc(created) != session.created_at:
         errors["created_at"] = ["Read-only: it cannot change."]
-    updated = given.get("updated_at")
-    if updated is not None and _utc(updated) != session.updated_at:
-        abort(412, description=STALE)
-    return errors
+    return errors  # an updated_at sent back is a version: precondition() judges it
 
 
 def is_recurring_error(given: dict, frequency: str | None) -> dict[str, list[str]]:
@@ -202,11 +202,11 @@ def patch_session(session_id: int):
 
 def change(session_id: int, model, whole: bool) -> Response:
     session = load(session_id)
-    # A body that does not fit the document is refused as such, whatever its If-Match says.
+    # A body that breaks a rule is refused as such (422), whatever version it names; only a
+    # valid change is then held against the version (412).
     data, errors = json_body(model)
     if errors:
         return unprocessable(errors)
-    precondition(session)
     given = dump(data, whole)
     errors = read_only_errors(given, session)
     base = services.new_session_values() if whole else services.current_values(session)
@@ -217,6 +217,7 @@ def change(session_id: int, model, whole: bool) -> Response:
     cleaned, rule_errors = services.check(current_user, values, current=session)
     if errors or rule_errors:
         return unprocessable(rule_errors | errors)
+    precondition(session, given)
     save(session, cleaned)
     return session_response(session)
 
