@@ -27,8 +27,11 @@ class Live:
     backend: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests. Package scope: Playwright's sync API keeps an
+    event loop running while it is open, and the race tests after this package need
+    asyncio.run()."""
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail(f"CI=true and {CHROMIUM} is missing", pytrace=False)
