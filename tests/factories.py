@@ -5,10 +5,17 @@ import itertools
 from datetime import date, time
 
 from webapp.choices import duration_minutes
+from webapp.recurrence import local_today
 from webapp.extensions import db
 from webapp.models import Enrollment, Session, User
 
 _seq = itertools.count(1)
+
+
+def today() -> date:
+    """The tutors' today (their default zone), the day the app calls today: not the
+    machine's, which differs for hours around midnight."""
+    return local_today()
 
 
 def make_user(role: str = "tutor", email: str | None = None, name: str | None = None,
@@ -32,7 +39,7 @@ def make_enrollment(tutor: User, student: User | None = None, course: str = "Mat
 def make_session(enrollment: Enrollment | None, day: date | None = None,
                  start: time = time(9, 0), end: time = time(10, 0), **kw) -> Session:
     session = Session(
-        enrollment=enrollment, session_date=day or date.today(), start_time=start, end_time=end,
+        enrollment=enrollment, session_date=day or today(), start_time=start, end_time=end,
         duration=duration_minutes(start, end), topics=kw.pop("topics", ["Algebra"]), **kw,
     )
     db.session.add(session)

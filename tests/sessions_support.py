@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from tests.conftest import csrf_from
-from tests.factories import make_enrollment, make_session, make_user
+from tests.factories import make_enrollment, make_session, make_user, today
 from webapp.extensions import db
 from webapp.models import Enrollment, Session, User
 
@@ -32,9 +32,9 @@ def world(app) -> World:
     student.parents.append(parent)
     enrollment = make_enrollment(tutor, student, course="Mathematics")
     other_enrollment = make_enrollment(other, course="Physics")
-    mine = make_session(enrollment, date.today(), time(9), time(10), topics=["Algebra", "Geometry"],
+    mine = make_session(enrollment, today(), time(9), time(10), topics=["Algebra", "Geometry"],
                         session_mode="online")
-    theirs = make_session(other_enrollment, date.today(), time(9), time(10), topics=["Waves"])
+    theirs = make_session(other_enrollment, today(), time(9), time(10), topics=["Waves"])
     db.session.commit()
     return World(tutor, other, enrollment, other_enrollment, mine, theirs)
 
@@ -69,7 +69,7 @@ def reload(session: Session) -> Session:
 
 
 def many_sessions(enrollment: Enrollment, n: int, start: date | None = None) -> list[Session]:
-    first = start or date.today()
+    first = start or today()
     rows = [make_session(enrollment, first + timedelta(days=i), time(8 + i % 8), time(9 + i % 8),
                          topics=["Topic A", "Topic B"]) for i in range(n)]
     db.session.commit()

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import FreshRequestClient, clear_tables, csrf_from, make_app
-from tests.factories import make_enrollment, make_session, make_user
+from tests.factories import make_enrollment, make_session, make_user, today
 from webapp import baseline
 from webapp.extensions import db
 from webapp.models import Session
@@ -61,7 +61,7 @@ def test_fortunes_renders_thirteen_sorted_escaped_rows_with_one_query(bench_app)
 
 def test_update_moves_the_status_one_step_and_renders_the_row(bench_app):
     tutor = make_user()
-    session = make_session(make_enrollment(tutor), day=date.today() - timedelta(days=1),
+    session = make_session(make_enrollment(tutor), day=today() - timedelta(days=1),
                            status="in-progress")
     db.session.commit()
     before = session.version

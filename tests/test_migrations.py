@@ -14,7 +14,6 @@ from flask_migrate import downgrade as alembic_downgrade
 
 from tests import dbs
 from tests.conftest import make_app, require_backend, upgrade
-from webapp import choices as C
 from webapp.columns import SESSION_COLUMN_COMMENTS
 from webapp.extensions import db
 from webapp.legacy import LEGACY_COLUMN_NAMES, tutor_sessions_table

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_enrollment, make_session, make_user
+from tests.factories import make_enrollment, make_session, make_user, today
 from tests.sessions_support import (htmx, logged_in, many_sessions, reload, row_ids, token,  # noqa: F401
                                     world)
 from webapp.extensions import db
 from webapp.models import Review, Session, Whiteboard
 
-TODAY = date.today()
 
 
 # --- List ----------------------------------------------------------------------------
@@ -38,10 +37,10 @@ def test_list_for_htmx_is_the_results_fragment(logged_in, world):
 
 
 def test_tabs(logged_in, world):
-    past = make_session(world.enrollment, TODAY - timedelta(days=3), status="completed",
+    past = make_session(world.enrollment, today() - timedelta(days=3), status="completed",
                         tutor_attendance_status="present", student_attendance_status="present")
-    unmarked = make_session(world.enrollment, TODAY - timedelta(days=2))
-    future = make_session(world.enrollment, TODAY + timedelta(days=4))
+    unmarked = make_session(world.enrollment, today() - timedelta(days=2))
+    future = make_session(world.enrollment, today() + timedelta(days=4))
     db.session.commit()
     assert row_ids(logged_in.get("/sessions?tab=today").text) == [world.mine.id]
     assert row_ids(logged_in.get("/sessions?tab=upcoming").text) == [world.mine.id, future.id]
@@ -53,9 +52,9 @@ def test_tabs(logged_in, world):
 
 def test_filters_by_the_apis_names(logged_in, world):
     other_student = make_enrollment(world.tutor, make_user("student", name="Yonas Bekele"), course="Physics")
-    featured = make_session(other_student, TODAY + timedelta(days=1), is_featured=True, priority_level="urgent",
+    featured = make_session(other_student, today() + timedelta(days=1), is_featured=True, priority_level="urgent",
                             session_mode="hybrid", location="Library", topics=["ፊደል ንባብ", "50% of x_y"])
-    series = make_session(world.enrollment, TODAY + timedelta(days=2), session_frequency="weekly", is_recurring=True,
+    series = make_session(world.enrollment, today() + timedelta(days=2), session_frequency="weekly", is_recurring=True,
                           topics=["Graphs"],
                           recurring_pattern={"days": ["Monday"], "months": [], "specific_dates": []})
     db.session.commit()
@@ -70,7 +69,7 @@ def test_filters_by_the_apis_names(logged_in, world):
     assert ids("is_recurring=true") == [series.id]
     assert ids("priority_level=urgent&session_mode=hybrid") == [featured.id]
     assert ids(f"student_id={other_student.student_id}") == [featured.id]
-    assert ids(f"date_from={(TODAY + timedelta(days=1)).isoformat()}&date_to={(TODAY + timedelta(days=1)).isoformat()}") == [featured.id]
+    assert ids(f"date_from={(today() + timedelta(days=1)).isoformat()}&date_to={(today() + timedelta(days=1)).isoformat()}") == [featured.id]
     assert ids("q=algebra") == [world.mine.id]
     assert ids("q=ፊደል") == [featured.id]  # non-ASCII text, stored \\u-escaped in JSON
     assert ids("q=50%25") == [featured.id] and ids("q=%25") == [featured.id] and ids("q=_") == [featured.id]
@@ -86,7 +85,7 @@ def test_bad_filters_say_why_and_never_fail(logged_in, world):
     assert "Field cannot be longer than 200 characters" in page.text
     # the invalid filters are ignored, not guessed: the session still shows
     assert row_ids(page.text) == [world.mine.id]
-    reversed_range = logged_in.get(f"/sessions?date_from={TODAY.isoformat()}&date_to={(TODAY - timedelta(days=1)).isoformat()}")
+    reversed_range = logged_in.get(f"/sessions?date_from={today().isoformat()}&date_to={(today() - timedelta(days=1)).isoformat()}")
     assert "The end is before the start." in reversed_range.text
 
 
@@ -96,7 +95,7 @@ def test_empty_states(logged_in, world):
 
 
 def test_pages_of_fifty_in_date_order(logged_in, world):
-    rows = many_sessions(world.enrollment, 54, start=TODAY + timedelta(days=1))
+    rows = many_sessions(world.enrollment, 54, start=today() + timedelta(days=1))
     first = logged_in.get("/sessions")
     ids = row_ids(first.text)
     assert len(ids) == 50 and ids[0] == world.mine.id and ids[1] == rows[0].id
@@ -128,7 +127,7 @@ def test_detail_shows_everything(logged_in, world):
 
 
 def test_detail_of_a_series_says_the_rule_in_words_and_the_next_five_dates(logged_in, world):
-    tuesday = TODAY + timedelta(days=(1 - TODAY.weekday()) % 7 or 7)  # the next Tuesday
+    tuesday = today() + timedelta(days=(1 - today().weekday()) % 7 or 7)  # the next Tuesday
     s = make_session(world.enrollment, tuesday, session_frequency="weekly", is_recurring=True,
                      recurring_pattern={"days": ["Tuesday", "Thursday"], "months": [], "specific_dates": []})
     db.session.commit()
@@ -146,7 +145,7 @@ def test_detail_of_a_series_says_the_rule_in_words_and_the_next_five_dates(logge
 def form_data(world, csrf, **changes):
     data = {
         "csrf_token": csrf, "course_enrollment_id": str(world.enrollment.id), "topics": "Fractions\nDecimals\n",
-        "session_date": (TODAY + timedelta(days=1)).isoformat(), "start_time": "14:00", "end_time": "15:30",
+        "session_date": (today() + timedelta(days=1)).isoformat(), "start_time": "14:00", "end_time": "15:30",
         "duration": "", "session_mode": "online", "location": "", "session_frequency": "one-time",
         "alarm_before_minutes": "15", "priority_level": "high", "status": "scheduled",
     }
@@ -221,7 +220,7 @@ def test_create_rules_give_messages_beside_their_fields_and_keep_the_input(logge
 
 def test_overlap_is_shown_and_can_be_saved_anyway(logged_in, world):
     csrf = token(logged_in, "/sessions/new")
-    data = form_data(world, csrf, session_date=TODAY.isoformat(), start_time="09:30", end_time="10:30")
+    data = form_data(world, csrf, session_date=today().isoformat(), start_time="09:30", end_time="10:30")
     before = count_sessions()
     response = logged_in.post("/sessions/new", data=data)
     assert response.status_code == 422
@@ -229,7 +228,7 @@ def test_overlap_is_shown_and_can_be_saved_anyway(logged_in, world):
     assert f'href="/sessions/{world.mine.id}"' in response.text
     assert count_sessions() == before
     # back to back is not an overlap
-    assert logged_in.post("/sessions/new", data=form_data(world, csrf, session_date=TODAY.isoformat(),
+    assert logged_in.post("/sessions/new", data=form_data(world, csrf, session_date=today().isoformat(),
                                                            start_time="10:00", end_time="11:00")).status_code == 303
     assert logged_in.post("/sessions/new", data={**data, "save_anyway": "y"}).status_code == 303
     assert count_sessions() == before + 2
@@ -237,7 +236,7 @@ def test_overlap_is_shown_and_can_be_saved_anyway(logged_in, world):
 
 def test_overlap_with_the_students_session_of_another_tutor_shows_no_details(logged_in, world):
     other = make_enrollment(world.other_tutor, world.enrollment.student, course="Chemistry")
-    make_session(other, TODAY + timedelta(days=1), time(14, 30), time(15))
+    make_session(other, today() + timedelta(days=1), time(14, 30), time(15))
     db.session.commit()
     response = logged_in.post("/sessions/new", data=form_data(world, token(logged_in, "/sessions/new")))
     assert response.status_code == 422

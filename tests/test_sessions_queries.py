@@ -2,11 +2,11 @@
 at 5 and at 50 rows (the user loader is one of them)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from tests.factories import make_enrollment, make_session, make_user
+from tests.factories import make_enrollment, make_session, make_user, today
 from tests.querycount import count_queries
 from tests.sessions_support import htmx, logged_in, reload, token, world  # noqa: F401
 from webapp.extensions import db
@@ -25,7 +25,7 @@ def fill(world, n: int) -> None:
         students.append(make_enrollment(world.tutor, student, course=f"Course {i}"))
     board = Whiteboard(title="Board")
     for i in range(n - 1):  # the world has one already
-        s = make_session(students[i % 3], date.today() + timedelta(days=i % 20), topics=["A", "B"],
+        s = make_session(students[i % 3], today() + timedelta(days=i % 20), topics=["A", "B"],
                          whiteboard=board, student_review=Review(rating=5, comment="Good"))
         if i % 4 == 0:
             s.session_frequency, s.is_recurring = "weekly", True

@@ -10,7 +10,8 @@ from datetime import date, time, timedelta
 
 from . import choices as C
 from .extensions import db
-from .models import Enrollment, Review, Session, User, Whiteboard, student_parents
+from .models import Enrollment, Review, Session, User, Whiteboard
+from .recurrence import local_today
 
 TUTORS = [
     ("tutor1@example.com", "Abebe Kebede"),
@@ -66,7 +67,7 @@ def _user(email: str, name: str, role: str, password: str) -> tuple[User, bool]:
 
 
 def seed(password: str = "demo1234", today: date | None = None) -> dict[str, int]:
-    today = today or date.today()
+    today = today or local_today()  # the tutors' today (their zone), not the machine's
     made = {"users": 0, "enrollments": 0, "sessions": 0}
     tutors = []
     for email, name in TUTORS:

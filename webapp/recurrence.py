@@ -153,7 +153,7 @@ def series_dates(session: Any, series: Any | None = None, *, until: date | None 
     end = getattr(series, "until_date", None)
     count = getattr(series, "occurrence_count", None)
     if until is None and end is None and count is None:
-        until = max(date.today(), first) + timedelta(days=HORIZON_DAYS)
+        until = max(local_today(tutor_zone(session)), first) + timedelta(days=HORIZON_DAYS)
     bound = min(d for d in (end, until) if d is not None) if (end or until) else None
     removed = exdates_of(series)
     dates = _generate(session, bound if count is None else None)
@@ -363,7 +363,8 @@ def occurrences_of(session: Any, series: Any | None = None, overrides: Iterable[
     """The lessons of one session between start (default: its first) and end (default: its
     last, or the horizon for an open-ended series)."""
     first = start or session.session_date
-    last = end or last_date(session, series) or max(date.today(), first) + timedelta(days=HORIZON_DAYS)
+    last = (end or last_date(session, series)
+            or max(local_today(tz or tutor_zone(session)), first) + timedelta(days=HORIZON_DAYS))
     return occurrences_between([session], overrides, first, last,
                                series={session.id: series} if series is not None else None, tz=tz)
 
@@ -372,7 +373,7 @@ def next_dates(session: Any, n: int = 5, after: date | None = None, series: Any 
                overrides: Iterable[Any] = ()) -> list[date]:
     """The actual dates of the next `n` lessons that take place (cancelled ones skipped),
     from `after` (default: today) on, `after` included."""
-    after = after or date.today()
+    after = after or local_today(tutor_zone(session))
     by_date = index_overrides(overrides).get(session.id, {})
     if not is_series(session):
         return [session.session_date] if session.session_date >= after and session.status != "cancelled" else []

@@ -3,18 +3,17 @@ conflicts in place, delete with a confirmation, no JavaScript, axe-core, a phone
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, AXE, login
-from tests.factories import make_enrollment, make_session, make_user
+from tests.factories import make_enrollment, make_session, make_user, today
 from webapp.extensions import db
 from webapp.models import Review, Session
 
 pytestmark = pytest.mark.browser
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -24,15 +23,15 @@ def data(app_ctx):
     student.parents.append(make_user("parent", name="Girma Wolde"))
     enrollment = make_enrollment(tutor, student, course="Mathematics")
     other = make_enrollment(tutor, make_user("student", name="Yonas Bekele"), course="Physics")
-    today = make_session(enrollment, TODAY, time(9), time(10), topics=["Algebra", "Geometry"])
-    cancelled = make_session(other, TODAY + timedelta(days=1), time(14), time(15), topics=["Waves"],
+    lesson = make_session(enrollment, today(), time(9), time(10), topics=["Algebra", "Geometry"])
+    cancelled = make_session(other, today() + timedelta(days=1), time(14), time(15), topics=["Waves"],
                              status="cancelled", priority_level="high")
-    series = make_session(other, TODAY + timedelta(days=2), time(16), time(17), topics=["Kinematics"],
+    series = make_session(other, today() + timedelta(days=2), time(16), time(17), topics=["Kinematics"],
                           session_frequency="weekly", is_recurring=True, session_mode="in-person",
                           location="Bole library", student_review=Review(rating=4, comment="Clear."),
                           recurring_pattern={"days": ["Monday", "Wednesday"], "months": [], "specific_dates": []})
     db.session.commit()
-    return {"enrollment": enrollment, "today": today, "cancelled": cancelled, "series": series}
+    return {"enrollment": enrollment, "today": lesson, "cancelled": cancelled, "series": series}
 
 
 def fresh(session_id: int) -> Session:
@@ -97,7 +96,7 @@ def test_create_a_session_through_the_form(page, data):
     page.wait_for_url("**/sessions/new")
     page.select_option("#course_enrollment_id", label="Selam Girma — Mathematics")
     page.fill("#topics", "Fractions\nDecimals")
-    day = TODAY + timedelta(days=3)
+    day = today() + timedelta(days=3)
     page.fill("#session_date", day.isoformat())
     page.fill("#start_time", "10:00")
     page.fill("#end_time", "11:30")

@@ -345,7 +345,7 @@ def lessons_of_people(tutor_id: int, student_id: int | None, start: date, end: d
     """Every lesson in [start, end] of the tutor's enrollments and of the student's (with any
     tutor, each in their tutor's zone): what a new or changed session must not overlap.
     Two queries."""
-    from sqlalchemy.orm import contains_eager, joinedload
+    from sqlalchemy.orm import contains_eager
 
     from ..models import Enrollment
 
