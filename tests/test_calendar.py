@@ -59,9 +59,9 @@ def test_month_shows_every_lesson_with_status_in_words_and_a_link_to_it(client, 
     assert "March 2026" in page.text
     links = lesson_links(page.text)
     assert len(links) == 10  # 9 of the series + the one-time session
-    assert f"/sessions/{series.id}?date=2026-03-05" in links
-    assert f"/sessions/{series.id}?date=2026-03-19" in links  # moved: still keyed by its original date
-    assert sum(1 for link in links if "?date=" not in link) == 1
+    assert f"/sessions/{series.id}/lessons/2026-03-05" in links
+    assert f"/sessions/{series.id}/lessons/2026-03-19" in links  # moved: still keyed by its original date
+    assert sum(1 for link in links if "/lessons/" not in link) == 1  # the one-time session: its own page
     assert 'status-cancelled' in page.text and ">Cancelled</span>" in page.text
     assert ">Completed</span>" in page.text and "moved" in page.text
     assert "HX-Request" in page.vary
@@ -77,7 +77,7 @@ def test_week_is_monday_to_sunday_with_moved_lessons_on_their_new_day(client, au
     days = re.findall(r'<h2 class="cal-dayname">([^<]+)', page.text)
     assert days[0].strip() == "Monday 16 March" and days[-1].strip() == "Sunday 22 March" and len(days) == 7
     saturday = page.text.split("Saturday 21 March")[1].split("cal-dayname")[0]
-    assert "10:00" in saturday and f"/sessions/{series.id}?date=2026-03-19" in saturday
+    assert "10:00" in saturday and f"/sessions/{series.id}/lessons/2026-03-19" in saturday
     assert 'href="/calendar/week?date=2026-03-11"' in page.text and 'href="/calendar/week?date=2026-03-25"' in page.text
 
 

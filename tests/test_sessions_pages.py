@@ -240,7 +240,8 @@ def test_overlap_with_the_students_session_of_another_tutor_shows_no_details(log
     db.session.commit()
     response = logged_in.post("/sessions/new", data=form_data(world, token(logged_in, "/sessions/new")))
     assert response.status_code == 422
-    assert "Selam Girma has a session with another tutor, 14:30–15:00" in response.text
+    day = today() + timedelta(days=1)
+    assert f"Selam Girma has a session with another tutor, {day:%a} {day.day} {day:%b %Y}, 14:30–15:00" in response.text
     assert "Chemistry" not in response.text
 
 

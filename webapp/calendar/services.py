@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import choices as C
 from .. import recurrence as R
@@ -112,6 +113,10 @@ def edit_occurrence(session: Session, original: date, **values: Any) -> tuple[Se
             errors.setdefault(name, []).append(f"Must be one of: {', '.join(C.ATTENDANCE_STATUSES)}.")
     if "topics_covered" in values:
         values["topics_covered"] = clean_topics(values["topics_covered"], "topics_covered", errors)
+    if "note" in values:
+        values["note"] = (values["note"] or "").strip() or None
+        if values["note"] and len(values["note"]) > C.NOTE_MAX:
+            errors.setdefault("note", []).append(f"A note can be at most {C.NOTE_MAX} characters.")
     start = values.get("new_start_time", current.start_time)
     end = values.get("new_end_time", current.end_time)
     if isinstance(start, time) and isinstance(end, time) and end <= start:
@@ -304,6 +309,47 @@ def _edit_in_place(session: Session, changes: dict[str, Any]) -> tuple[Session |
     _keep_overridden(session, overrides_of(session), old_times, old_dates)
     db.session.flush()
     return session, {}
+
+
+# --- The session form's save ----------------------------------------------------------
+
+
+def save_session(session: Session | None, cleaned: dict[str, Any], end: dict[str, Any],
+                 scope: str = "all", from_date: date | None = None) -> tuple[Session | None, Errors]:
+    """Save what the session form cleaned: a new or one-time session as it is; a series
+    that stays one for every lesson to come (`edit_all`) or from `from_date` on
+    (`edit_following`), so that past and own-record lessons keep what they have. The
+    series' end (`end`: until, count) goes to the series that carries the change.
+    Commits; raises sessions.services.Conflict when someone saved in between."""
+    from ..sessions import services
+
+    try:
+        if session is not None and R.is_series(session) and cleaned.get("is_recurring"):
+            changes = {k: v for k, v in cleaned.items() if k in COPIED and v != getattr(session, k)}
+            target, errors = session, {}
+            if changes and scope == "following":
+                if from_date is None:
+                    errors = {"date": ["Give the date of the first lesson to change."]}
+                else:
+                    target, errors = edit_following(session, from_date, changes)
+            elif changes:
+                target, errors = edit_all(session, changes)
+            if errors:
+                db.session.rollback()
+                return None, errors
+        else:
+            target = services.assign(session or Session(), cleaned)
+            db.session.flush()
+        if R.is_series(target) and (end.get("until") or end.get("count") or series_of(target)):
+            errors = set_series_end(target, end.get("until"), end.get("count"))
+            if errors:
+                db.session.rollback()
+                return None, errors
+        services.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise services.Conflict from exc
+    return target, {}
 
 
 # --- Loading a calendar: a fixed number of queries ------------------------------------

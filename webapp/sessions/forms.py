@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SearchField, SelectField,
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SearchField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -62,6 +62,10 @@ class SessionForm(FlaskForm):
     recurring_months = MultiCheckboxField("Only in these months", choices=labelled(C.MONTHS, None))
     recurring_specific_dates = TextAreaField("Also on these dates", validators=[Length(max=TEXT_MAX)],
                                              description="One date per line, as YYYY-MM-DD.")
+    # The end of a series (SessionSeries): a last date or a number of lessons; neither: open-ended.
+    until_date = DateField("Ends on", validators=[Optional()],
+                           description="Leave empty for a series without an end.")
+    occurrence_count = IntegerField("Or after this many lessons", validators=[Optional()])
     notification_enabled = BooleanField("Send a notification")
     alarm_enabled = BooleanField("Ring an alarm")
     alarm_before_minutes = IntegerField("Alarm, minutes before", validators=[Optional()],
@@ -82,6 +86,10 @@ class SessionForm(FlaskForm):
                                    description="One topic per line.")
     version = HiddenField()
     save_anyway = BooleanField("Save anyway: I know about the overlap")
+    # Edit of a series only: which of its lessons the change is for.
+    scope = RadioField("Apply the change to", default="all",
+                       choices={"all": "Every lesson to come", "following": "The lesson on the date below and every later one"})
+    from_date = DateField("From the lesson on", validators=[Optional()])
 
     def set_enrollments(self, enrollments) -> None:
         self.course_enrollment_id.choices = {e.id: e.label for e in enrollments}
@@ -123,6 +131,12 @@ class SessionForm(FlaskForm):
         self.recurring_specific_dates.data = "\n".join(pattern.get("specific_dates") or [])
         self.version.data = session.version
 
+    def fill_series(self, series) -> None:
+        """Pre-fill the end of a series (its SessionSeries row, if any)."""
+        if series is not None:
+            self.until_date.data = series.until_date
+            self.occurrence_count.data = series.occurrence_count
+
     def add_errors(self, errors: dict[str, list[str]]) -> list[str]:
         """Put the rules' errors beside their fields; return those with no field here."""
         loose = []
@@ -138,6 +152,15 @@ class SessionForm(FlaskForm):
 
 
 YES_NO = {"": "Any", "true": "Yes", "false": "No"}
+
+
+class MoveLessonForm(FlaskForm):
+    """Move one lesson of a series to another date or time; the rest of the series stays."""
+
+    new_date = DateField("Date", validators=[InputRequired("Give the date.")])
+    new_start_time = TimeField("Start", validators=[InputRequired("Give the start time.")])
+    new_end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
+    version = HiddenField()
 
 
 def _bool(value):

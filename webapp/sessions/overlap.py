@@ -1,44 +1,42 @@
-"""Which sessions clash with a planned one: same tutor or same student, overlapping times.
-
-A plain function so that the form can warn before saving and a later recurrence feature
-can extend it to the occurrences of series.
-"""
+"""Which lessons clash with a planned session: the same tutor or the same student (with any
+tutor), overlapping times, over every lesson of the planned session and of every series
+they have (calendar.services.clashes_for). Cancelled lessons never clash."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from types import SimpleNamespace
+from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from .. import recurrence as R
+from ..calendar.services import clashes_for
+from ..models import Enrollment
 
-from ..extensions import db
-from ..models import Enrollment, Session
+# What the expansion of the planned session reads (its lessons' dates and times).
+CANDIDATE_FIELDS = ("session_date", "start_time", "end_time", "is_recurring", "session_frequency",
+                    "recurring_pattern", "status", "topics_covered", "tutor_attendance_status",
+                    "student_attendance_status")
 
 
 @dataclass(frozen=True)
 class Clash:
-    session: Session
-    same_tutor: bool  # False: the student's session with another tutor (shown without details)
+    lesson: R.Occurrence  # the other lesson
+    same_tutor: bool  # False: the student's lesson with another tutor (shown without details)
+
+    @property
+    def session(self):
+        return self.lesson.session
 
 
-def overlapping_sessions(session_date: date, start: time, end: time, *, tutor_id: int,
-                         student_id: int, exclude_id: int | None = None) -> list[Clash]:
-    """Sessions on that date whose time range overlaps [start, end) and that share the
-    tutor or the student; cancelled sessions do not clash."""
-    query = (
-        sa.select(Session)
-        .join(Session.enrollment)
-        .join(Enrollment.student)
-        .options(contains_eager(Session.enrollment).contains_eager(Enrollment.student))
-        .where(
-            Session.session_date == session_date,
-            Session.start_time < end,
-            Session.end_time > start,
-            sa.or_(Session.status.is_(None), Session.status != "cancelled"),
-            sa.or_(Enrollment.tutor_id == tutor_id, Enrollment.student_id == student_id),
-        )
-        .order_by(Session.start_time, Session.id)
-    )
-    if exclude_id is not None:
-        query = query.where(Session.id != exclude_id)
-    return [Clash(s, s.enrollment.tutor_id == tutor_id) for s in db.session.scalars(query)]
+def overlapping_lessons(values: dict[str, Any], enrollment: Enrollment, session_id: int | None = None,
+                        series: Any | None = None) -> list[Clash]:
+    """The other lessons that the planned session's lessons (`values`, as the rules cleaned
+    them; `series`: its end and removed dates) overlap, each once, in time order."""
+    candidate = SimpleNamespace(id=session_id, enrollment=None,
+                                **{name: values.get(name) for name in CANDIDATE_FIELDS})
+    tutor = enrollment.tutor
+    pairs = clashes_for(candidate, series, tutor, enrollment.student_id,
+                        ignore=(session_id,) if session_id else ())
+    seen: dict[tuple, Clash] = {}
+    for _, other in pairs:
+        seen.setdefault(other.key, Clash(other, other.session.enrollment.tutor_id == tutor.id))
+    return sorted(seen.values(), key=lambda c: c.lesson.start)

@@ -69,13 +69,19 @@ def check(user: User, values: dict[str, Any], current: Session | None = None) ->
     return cleaned, errors
 
 
-def save(session: Session, cleaned: dict[str, Any]) -> Session:
-    """Write the cleaned values; a concurrent save in between raises Conflict."""
+def assign(session: Session, cleaned: dict[str, Any]) -> Session:
+    """Put the cleaned values on the session (added to the unit of work, not committed)."""
     for name in EDITABLE:
         if name in cleaned:
             setattr(session, name, cleaned[name])
     session.is_recurring = C.is_recurring_frequency(session.session_frequency)
     db.session.add(session)
+    return session
+
+
+def save(session: Session, cleaned: dict[str, Any]) -> Session:
+    """Write the cleaned values; a concurrent save in between raises Conflict."""
+    assign(session, cleaned)
     commit()
     return session
 
@@ -119,16 +125,17 @@ class Outcome:
         return self.code == 200
 
 
-def parse_inline(kind: str, form) -> tuple[str | None, Any, str | None]:
-    """(field, value, error) from a posted form (a werkzeug MultiDict)."""
+def parse_inline(kind: str, form, fields: dict[str, tuple[str, ...]] = INLINE_FIELDS) -> tuple[str | None, Any, str | None]:
+    """(field, value, error) from a posted form (a werkzeug MultiDict); `fields`: what
+    each kind of control may post (a session's, or a lesson's)."""
     if kind == "topics-covered":
         return "topics_covered", form.getlist("topics_covered"), None
-    present = [name for name in INLINE_FIELDS[kind] if name in form]
+    present = [name for name in fields[kind] if name in form]
     if len(present) > 1 and form.get("field") in present:
         # Without JS a row's controls share one form: its button names the field it saves.
         present = [form["field"]]
     if len(present) != 1:
-        return None, None, "Send exactly one of: " + ", ".join(INLINE_FIELDS[kind]) + "."
+        return None, None, "Send exactly one of: " + ", ".join(fields[kind]) + "."
     name = present[0]
     raw = form.getlist(name)[-1].strip()  # a checkbox after its hidden "off" value wins
     if name == "is_featured":

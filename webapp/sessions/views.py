@@ -9,11 +9,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required
 
 from .. import recurrence as R
+from ..calendar import services as series
 from ..extensions import db
 from ..models import Session, SessionOccurrence, SessionSeries
-from . import services
-from .forms import FilterForm, SessionForm
-from .overlap import overlapping_sessions
+from . import lessons, services
+from .forms import FilterForm, MoveLessonForm, SessionForm
+from .overlap import overlapping_lessons
 from .queries import (DEFAULT_TAB, DETAIL_OPTIONS, TABS, enrollments_of, get_session_or_404,
                       list_page, students_of)
 
@@ -130,28 +131,37 @@ def _save_form(form: SessionForm, session: Session | None):
         return _form_page(form, session)
     values = form.values(editing)
     cleaned, errors = services.check(current_user, values, session)
+    series_end = {"until": form.until_date.data, "count": form.occurrence_count.data}
+    if cleaned.get("is_recurring"):
+        errors |= R.end_errors(cleaned.get("session_date"), series_end["until"], series_end["count"])
     loose = form.add_errors(errors)
     if errors:
         return _form_page(form, session, loose=loose)
     changed = []
     if editing and form.version.data != session.version:
-        # Someone saved in between: show what differs instead of overwriting it.
+        # Someone else saved in between: show what differs instead of overwriting it.
         changed = services.differences(session, cleaned)
         form.version.data = session.version  # saving again now overwrites, on purpose
         if changed:
             return _form_page(form, session, changed=changed)
     enrollment = next(e for e in form.enrollments if e.id == cleaned["course_enrollment_id"])
-    clashes = overlapping_sessions(cleaned["session_date"], cleaned["start_time"], cleaned["end_time"],
-                                   tutor_id=enrollment.tutor_id, student_id=enrollment.student_id,
-                                   exclude_id=session.id if editing else None)
-    if clashes and not form.save_anyway.data:
-        return _form_page(form, session, clashes=clashes)
+    if not form.save_anyway.data:
+        current = series.series_of(session) if editing else None
+        planned = SessionSeries(until_date=series_end["until"], occurrence_count=series_end["count"],
+                                exdates=list(current.exdates or []) if current else [])
+        clashes = overlapping_lessons(cleaned, enrollment, session.id if editing else None, planned)
+        if clashes:
+            return _form_page(form, session, clashes=clashes)
     try:
-        saved = services.save(session or Session(), cleaned)
+        saved, errors = series.save_session(session, cleaned, series_end, scope=form.scope.data,
+                                            from_date=form.from_date.data)
     except services.Conflict:
         fresh = get_session_or_404(session.id, current_user, fresh=True)
         form.version.data = fresh.version
         return _form_page(form, fresh, changed=services.differences(fresh, cleaned))
+    if errors:
+        errors["from_date"] = errors.pop("date", []) + errors.pop("__all__", [])
+        return _form_page(form, session, loose=form.add_errors({k: v for k, v in errors.items() if v}))
     flash("Session saved.", "success")
     return redirect(url_for("sessions.detail", session_id=saved.id), code=303)
 
@@ -185,6 +195,12 @@ def edit(session_id: int):
     form = _session_form(session)
     if request.method == "GET":
         form.fill(session)
+        form.fill_series(series.series_of(session))
+        try:  # "change this and the following lessons" from a lesson's page
+            form.from_date.data = date.fromisoformat(request.args.get("from", ""))
+            form.scope.data = "following"
+        except ValueError:
+            pass
     return _save_form(form, session)
 
 
@@ -261,3 +277,93 @@ def update_featured(session_id: int):
 def update_topics_covered(session_id: int):
     """Tick the planned topics that were covered."""
     return _inline(session_id, "topics-covered")
+
+
+# --- One lesson of a series ---------------------------------------------------------------
+
+
+def _lesson(session_id: int, day: str):
+    """The series (ownership first: another tutor's is a 404 like an unknown one) and its
+    lesson on that original date."""
+    session = get_session_or_404(session_id, current_user)
+    return session, lessons.get_lesson_or_404(session, lessons.parse_day(day))
+
+
+def _lesson_page(session: Session, lesson, form: MoveLessonForm | None = None, message=None,
+                 message_kind=None, status: int = 200):
+    version = lessons.lesson_version(session, lesson.original_date)
+    if form is None:
+        form = MoveLessonForm(formdata=None, new_date=lesson.date, new_start_time=lesson.start_time,
+                              new_end_time=lesson.end_time)
+    form.version.data = version
+    return render_template("sessions/lesson.html", s=session, lesson=lesson, version=version, form=form,
+                           message=message, message_kind=message_kind, today=today()), status
+
+
+@bp.get("/<int:session_id>/lessons/<day>")
+def lesson(session_id: int, day: str):
+    """One lesson of a series: mark it, cancel or move it, without touching the others."""
+    session, found = _lesson(session_id, day)
+    return _lesson_page(session, found)
+
+
+def _mark_lesson(session_id: int, day: str, kind: str):
+    session, found = _lesson(session_id, day)
+    name, value, error = lessons.parse(kind, request.form)
+    outcome = lessons.mark(session, found.original_date, name, value, request.form.get("version"), error)
+    session = get_session_or_404(session_id, current_user, fresh=True)
+    found = lessons.get_lesson_or_404(session, found.original_date)  # as saved now
+    kind_of_message = "conflict" if outcome.code == 409 else "error"
+    if is_htmx():
+        return render_template("sessions/_lesson_marking.html", s=session, lesson=found,
+                               version=lessons.lesson_version(session, found.original_date),
+                               message=outcome.message, message_kind=kind_of_message), outcome.code
+    if outcome.ok:
+        flash("Saved.", "success")
+    else:
+        flash(outcome.message, "error")
+    return redirect(url_for("sessions.lesson", session_id=session_id, day=day), code=303)
+
+
+@bp.post("/<int:session_id>/lessons/<day>/status")
+def update_lesson_status(session_id: int, day: str):
+    """Change one lesson's status (cancel it, reinstate it, ...), by the same transitions."""
+    return _mark_lesson(session_id, day, "status")
+
+
+@bp.post("/<int:session_id>/lessons/<day>/attendance")
+def update_lesson_attendance(session_id: int, day: str):
+    """Mark the tutor's or the student's attendance at one lesson."""
+    return _mark_lesson(session_id, day, "attendance")
+
+
+@bp.post("/<int:session_id>/lessons/<day>/topics-covered")
+def update_lesson_topics_covered(session_id: int, day: str):
+    """Tick the planned topics covered in one lesson."""
+    return _mark_lesson(session_id, day, "topics-covered")
+
+
+@bp.post("/<int:session_id>/lessons/<day>/note")
+def update_lesson_note(session_id: int, day: str):
+    """The tutor's note on one lesson."""
+    return _mark_lesson(session_id, day, "note")
+
+
+@bp.post("/<int:session_id>/lessons/<day>/move")
+def move_lesson(session_id: int, day: str):
+    """Move one lesson to another date or time; the series keeps its rule."""
+    session, found = _lesson(session_id, day)
+    form = MoveLessonForm()
+    if not form.validate_on_submit():
+        return _lesson_page(session, found, form, status=422)
+    outcome, errors = lessons.move(session, found.original_date, form.version.data, form.new_date.data,
+                                   form.new_start_time.data, form.new_end_time.data)
+    if not outcome.ok:
+        session = get_session_or_404(session_id, current_user, fresh=True)
+        found = lessons.get_lesson_or_404(session, found.original_date)
+        for name, messages in errors.items():
+            getattr(form, name, form.new_date).errors = list(messages)
+        message = outcome.message if outcome.code == 409 else None
+        return _lesson_page(session, found, form, message=message, message_kind="conflict", status=outcome.code)
+    flash("Lesson moved.", "success")
+    return redirect(url_for("sessions.lesson", session_id=session_id, day=day), code=303)
