@@ -327,3 +327,49 @@ def test_a_new_session_on_a_later_lesson_of_a_series_is_an_overlap(tutor_client,
     assert f'href="{lesson_url(term["series"].id, day)}"' in response.text
     post_lesson(tutor_client, term["series"].id, day, "status", {"status": "cancelled"})
     assert tutor_client.post("/sessions/new", data=data).status_code == 303  # a cancelled lesson never clashes
+
+
+# --- The list's Today: lessons as rows of their own -----------------------------------------
+
+
+def daily_series(enrollment, n: int = 1) -> list[Session]:
+    """Series that started two weeks ago and have a lesson today (its weekday)."""
+    weekday = today().strftime("%A")
+    rows = [make_session(enrollment, today() - timedelta(days=14), time(8 + i), time(9 + i), topics=["Ratios"],
+                         is_recurring=True, session_frequency="weekly",
+                         recurring_pattern={"days": [weekday], "months": [], "specific_dates": []})
+            for i in range(n)]
+    db.session.commit()
+    return rows
+
+
+def test_today_lists_the_lessons_of_series_and_marks_them_in_their_row(tutor_client, term):
+    [series] = daily_series(term["enrollment"])
+    single = make_session(term["enrollment"], today(), time(18), time(19))
+    db.session.commit()
+    page = tutor_client.get("/sessions?tab=today").text
+    row = f'<tr id="lesson-{series.id}-{today().isoformat()}"'
+    assert row in page and f'<tr id="session-{single.id}"' in page
+    assert page.index(row) < page.index(f'<tr id="session-{single.id}"')  # in time order
+    version = re.search(rf'{row}.*?name="version" value="([^"]*)"', page, re.S).group(1)
+    response = tutor_client.post(lesson_url(series.id, today(), "attendance"),
+                                 headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)},
+                                 data={"version": version, "context": "lesson-row", "next": "/sessions?tab=today",
+                                       "student_attendance_status": "present"})
+    assert response.status_code == 200 and response.text.lstrip().startswith(row)
+    assert "<html" not in response.text and '<option value="present" selected>' in response.text
+    assert lesson_of(series.id, today()).student_attendance_status == "present"
+    assert db.session.get(Session, series.id).student_attendance_status is None  # the series row is untouched
+    assert row not in tutor_client.get("/sessions?tab=today&status=cancelled").text
+    assert row in tutor_client.get("/sessions?tab=today&is_recurring=true").text
+
+
+def test_today_takes_a_fixed_number_of_queries(app, tutor_client, term):
+    daily_series(term["enrollment"], 1)
+    with count_queries(db.engine) as one:
+        assert tutor_client.get("/sessions?tab=today").status_code == 200
+    daily_series(term["enrollment"], 6)
+    with count_queries(db.engine) as seven:
+        page = tutor_client.get("/sessions?tab=today").text
+    assert page.count('<tr id="lesson-') == 7
+    assert seven.count == one.count <= 6, seven.statements

@@ -253,6 +253,7 @@ class Occurrence:
     moved: bool = False
     overridden: bool = False
     is_series: bool = False
+    version: str = "new"  # what a change of this lesson starts from (override_version)
 
     @property
     def series_id(self) -> int:
@@ -261,6 +262,13 @@ class Occurrence:
     @property
     def key(self) -> tuple[int, date]:
         return (self.session.id, self.original_date)
+
+
+def override_version(override: Any | None) -> str:
+    """A lesson's version: its own record's last save, or "new" while it has none."""
+    if override is None or getattr(override, "updated_at", None) is None:
+        return "new"
+    return f"{override.id}-{override.updated_at.isoformat()}"
 
 
 def _aware(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -297,7 +305,7 @@ def occurrence_of(session: Any, original: date, override: Any | None, tz: ZoneIn
         tutor_attendance_status=tutor_att, student_attendance_status=student_att,
         topics_covered=covered, note=note, cancelled=cancelled,
         moved=(day, start, end) != (original, session.start_time, session.end_time),
-        overridden=override is not None, is_series=True,
+        overridden=override is not None, is_series=True, version=override_version(override),
     )
 
 

@@ -92,3 +92,35 @@ def login(page, email: str = "tutor@example.com", password: str = "secret-pw") -
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/sessions")
+
+
+def serious_axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical findings on the page as it is now (the page's context
+    needs bypass_csp=True, only so that axe can be injected)."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map(v => ({id: v.id, impact: v.impact,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def mark_page(page) -> None:
+    """A flag that a full page load would wipe out."""
+    page.evaluate("window.__sameDocument = true")
+
+
+def still_same_page(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def changed(page, scope: str, endpoint: str, act) -> int:
+    """Do `act`, wait for the inline answer and for htmx to settle the swapped markup (its
+    controls only listen once settled), and give the answer's status."""
+    page.evaluate("""() => { window.__settled = new Promise(resolve =>
+        document.body.addEventListener('htmx:afterSettle', resolve, {once: true})); }""")
+    with page.expect_response(lambda r: r.url.endswith(endpoint)) as answer:
+        act()
+    page.evaluate("() => window.__settled.then(() => true)")
+    return answer.value.status

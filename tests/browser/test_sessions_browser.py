@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, AXE, login
+from tests.browser.conftest import ARTIFACTS, changed, login, mark_page, serious_axe_violations, still_same_page
 from tests.factories import make_enrollment, make_session, make_user, today
 from webapp.extensions import db
 from webapp.models import Review, Session
@@ -37,26 +37,6 @@ def data(app_ctx):
 def fresh(session_id: int) -> Session:
     db.session.expire_all()
     return db.session.get(Session, session_id)
-
-
-def mark_page(page) -> None:
-    """A flag that a full page load would wipe out."""
-    page.evaluate("window.__sameDocument = true")
-
-
-def still_same_page(page) -> bool:
-    return page.evaluate("window.__sameDocument === true")
-
-
-def changed(page, scope: str, endpoint: str, act) -> int:
-    """Do `act`, wait for the inline answer and for htmx to settle the swapped markup (its
-    controls only listen once settled), and give the answer's status."""
-    page.evaluate("""() => { window.__settled = new Promise(resolve =>
-        document.body.addEventListener('htmx:afterSettle', resolve, {once: true})); }""")
-    with page.expect_response(lambda r: r.url.endswith(endpoint)) as answer:
-        act()
-    page.evaluate("() => window.__settled.then(() => true)")
-    return answer.value.status
 
 
 def rows(page):
@@ -221,13 +201,7 @@ def test_axe_finds_no_serious_problems_and_the_phone_layout_is_clean(browser, li
                            ("new", "/sessions/new"), ("delete", f"/sessions/{s.id}/delete"),
                            ("filtered", "/sessions?status=bogus&date_from=2025-02-30")):
             page.goto(path)
-            page.add_script_tag(path=str(AXE))
-            violations = page.evaluate("""async () => {
-                const result = await axe.run(document, {resultTypes: ['violations']});
-                return result.violations.map(v => ({id: v.id, impact: v.impact,
-                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-            }""")
-            bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+            bad = serious_axe_violations(page)
             assert not bad, (name, bad)
             # nothing wider than the phone: no sideways scrolling
             assert page.evaluate("document.documentElement.scrollWidth") <= 360, name

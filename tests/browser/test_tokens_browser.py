@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, AXE, login
+from tests.browser.conftest import ARTIFACTS, login, serious_axe_violations
 from tests.factories import make_user
 from webapp.extensions import db
 
@@ -30,10 +30,7 @@ def test_create_copy_and_revoke_a_token_on_a_phone(browser, live, tutor):
         assert token.input_value().startswith("tsk_")
         assert token.evaluate("el => el === document.activeElement")  # ready to copy
         assert page.locator("table.tokens >> text=Student app").count() == 1
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
-            .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
-        assert violations == []
+        assert serious_axe_violations(page) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"tokens-360-{live.backend}.png"), full_page=True)

@@ -356,12 +356,14 @@ def save_session(session: Session | None, cleaned: dict[str, Any], end: dict[str
 
 
 def load_lessons(user: Any, start: date | None = None, end: date | None = None,
-                 tz: Any = None) -> tuple[list[Session], dict[int, SessionSeries], list[SessionOccurrence]]:
+                 tz: Any = None, filters: dict[str, Any] | None = None
+                 ) -> tuple[list[Session], dict[int, SessionSeries], list[SessionOccurrence]]:
     """The sessions `user` may see that can have a lesson in [start, end] (None: all), with
-    their series extras (same query) and their overrides (one more query)."""
-    from ..sessions.queries import visible_sessions
+    their series extras (same query) and their overrides (one more query); `filters`: the
+    list's, on the sessions."""
+    from ..sessions.queries import apply_filters, visible_sessions
 
-    query = (visible_sessions(user)
+    query = (apply_filters(visible_sessions(user), filters or {})
              .outerjoin(SessionSeries, SessionSeries.session_id == Session.id)
              .add_columns(SessionSeries))
     if start is not None and end is not None:
@@ -385,6 +387,19 @@ def calendar_lessons(user: Any, start: date, end: date) -> list[R.Occurrence]:
     """Every lesson `user` sees with its actual date in [start, end], in time order."""
     sessions, extras, overrides = load_lessons(user, start, end)
     return R.occurrences_between(sessions, overrides, start, end, series=extras, tz=user.timezone)
+
+
+def lessons_on(user: Any, day: date, filters: dict[str, Any]) -> list[R.Occurrence]:
+    """The list's Today: every lesson of the day, one-time sessions and lessons of series
+    alike, with the list's filters (status as the lesson has it). Two queries."""
+    # Status and dates are the lesson's own (a series starts before, a lesson may be moved).
+    own = ("status", "date_from", "date_to")
+    if not (filters.get("date_from") or day) <= day <= (filters.get("date_to") or day):
+        return []
+    sessions, extras, overrides = load_lessons(user, day, day, filters={k: v for k, v in filters.items()
+                                                                        if k not in own})
+    lessons = R.occurrences_between(sessions, overrides, day, day, series=extras, tz=user.timezone)
+    return [lesson for lesson in lessons if filters.get("status") in (None, lesson.status)]
 
 
 def lessons_of_people(tutor_id: int, student_id: int | None, start: date, end: date) -> list[R.Occurrence]:

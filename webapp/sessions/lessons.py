@@ -50,20 +50,9 @@ def override_of(session: Session, original: date, lock: bool = False) -> Session
     return db.session.scalar(query)
 
 
-def version_of(override: SessionOccurrence | None) -> str:
-    """What a change of the lesson starts from: its record's last save, or none yet."""
-    if override is None or override.updated_at is None:
-        return "new"
-    return f"{override.id}-{override.updated_at.isoformat()}"
-
-
-def lesson_version(session: Session, original: date) -> str:
-    return version_of(override_of(session, original))
-
-
 def _apply(session: Session, original: date, version: str | None, values: dict[str, Any]) -> tuple[Outcome, dict]:
     """Check the version, give the lesson its values, commit; or say why not."""
-    if (version or "") != version_of(override_of(session, original, lock=True)):
+    if (version or "") != R.override_version(override_of(session, original, lock=True)):
         db.session.rollback()
         return Outcome(409, STALE_MESSAGE), {}
     _, errors = S.edit_occurrence(session, original, **values)

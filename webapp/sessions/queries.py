@@ -134,7 +134,7 @@ def apply_filters(query: sa.Select, filters: dict[str, Any]) -> sa.Select:
 
 @dataclass
 class ListPage:
-    rows: list[Session]
+    rows: list[Any]  # sessions; on the Today tab, lessons (recurrence.Occurrence)
     total: int
     page: int
     per_page: int

@@ -15,7 +15,7 @@ from ..models import Session, SessionOccurrence, SessionSeries
 from . import lessons, services
 from .forms import FilterForm, MoveLessonForm, SessionForm
 from .overlap import overlapping_lessons
-from .queries import (DEFAULT_TAB, DETAIL_OPTIONS, TABS, enrollments_of, get_session_or_404,
+from .queries import (DEFAULT_TAB, DETAIL_OPTIONS, TABS, ListPage, enrollments_of, get_session_or_404,
                       list_page, students_of)
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
@@ -86,8 +86,12 @@ def index():
     tab = request.args.get("tab", DEFAULT_TAB)
     if tab not in dict(TABS):
         tab = DEFAULT_TAB
-    page = list_page(current_user, tab, filters, _page_number(),
-                     current_app.config["SESSIONS_PER_PAGE"], today())
+    if tab == "today":  # the day's lessons, of one-time sessions and of series alike
+        lessons_today = series.lessons_on(current_user, today(), filters)
+        page = ListPage(rows=lessons_today, total=len(lessons_today), page=1, per_page=max(1, len(lessons_today)))
+    else:
+        page = list_page(current_user, tab, filters, _page_number(),
+                         current_app.config["SESSIONS_PER_PAGE"], today())
     args = {n: request.args.get(n) for n in FilterForm.NAMES if request.args.get(n)}
     template = "sessions/_results.html" if is_htmx() else "sessions/index.html"
     return render_template(template, form=form, page=page, tab=tab, tabs=TABS, args=args,
@@ -291,7 +295,7 @@ def _lesson(session_id: int, day: str):
 
 def _lesson_page(session: Session, lesson, form: MoveLessonForm | None = None, message=None,
                  message_kind=None, status: int = 200):
-    version = lessons.lesson_version(session, lesson.original_date)
+    version = lesson.version
     if form is None:
         form = MoveLessonForm(formdata=None, new_date=lesson.date, new_start_time=lesson.start_time,
                               new_end_time=lesson.end_time)
@@ -314,15 +318,18 @@ def _mark_lesson(session_id: int, day: str, kind: str):
     session = get_session_or_404(session_id, current_user, fresh=True)
     found = lessons.get_lesson_or_404(session, found.original_date)  # as saved now
     kind_of_message = "conflict" if outcome.code == 409 else "error"
-    if is_htmx():
-        return render_template("sessions/_lesson_marking.html", s=session, lesson=found,
-                               version=lessons.lesson_version(session, found.original_date),
-                               message=outcome.message, message_kind=kind_of_message), outcome.code
+    if is_htmx():  # the list's row (context "lesson-row") or the lesson page's widget
+        template = "sessions/_lesson_row.html" if request.form.get("context") == "lesson-row" \
+            else "sessions/_lesson_marking.html"
+        return render_template(template, s=session, lesson=found,
+                               version=found.version, message=outcome.message, message_kind=kind_of_message,
+                               next_url=request.form.get("next")), outcome.code
     if outcome.ok:
         flash("Saved.", "success")
     else:
         flash(outcome.message, "error")
-    return redirect(url_for("sessions.lesson", session_id=session_id, day=day), code=303)
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("sessions.lesson", session_id=session_id, day=day)), code=303)
 
 
 @bp.post("/<int:session_id>/lessons/<day>/status")
