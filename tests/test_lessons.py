@@ -86,6 +86,7 @@ def test_the_lesson_page_shows_one_lesson_with_its_controls(tutor_client, term):
     assert 'id="lesson-marking"' in page.text and 'hx-target="this"' in page.text
     assert 'name="tutor_attendance_status"' in page.text and 'name="note"' in page.text
     assert "Fractions" in page.text and 'name="new_date"' in page.text
+    assert f'href="/sessions/{term["series"].id}/edit?from={day.isoformat()}"' in page.text
 
 
 @pytest.mark.parametrize("day", ["2026-02-30", "not-a-date", "1999-01-01"])
@@ -271,6 +272,8 @@ def test_edit_all_keeps_the_past_and_a_cancelled_lesson(tutor_client, term):
     assert lesson_of(sid, past).start_time == time(16)
     new_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert new_id != sid
+    assert f"Session saved for the lessons from {day:%a} {day.day} {day:%b %Y} on" in \
+        tutor_client.get(response.headers["Location"]).text
     assert lesson_of(new_id, day).start_time == time(15)
     assert lesson_of(new_id, term["later"][0]).cancelled  # a cancelled date stays cancelled
     assert R.last_date(old, db.session.get(SessionSeries, sid)) < day
@@ -354,7 +357,8 @@ def test_today_lists_the_lessons_of_series_and_marks_them_in_their_row(tutor_cli
     version = re.search(rf'{row}.*?name="version" value="([^"]*)"', page, re.S).group(1)
     response = tutor_client.post(lesson_url(series.id, today(), "attendance"),
                                  headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)},
-                                 data={"version": version, "context": "lesson-row", "next": "/sessions?tab=today",
+                                 data={"version": version, "context": f"lesson-row-{today().isoformat()}",
+                                       "next": "/sessions?tab=today",
                                        "student_attendance_status": "present"})
     assert response.status_code == 200 and response.text.lstrip().startswith(row)
     assert "<html" not in response.text and '<option value="present" selected>' in response.text
@@ -373,3 +377,21 @@ def test_today_takes_a_fixed_number_of_queries(app, tutor_client, term):
         page = tutor_client.get("/sessions?tab=today").text
     assert page.count('<tr id="lesson-') == 7
     assert seven.count == one.count <= 6, seven.statements
+
+
+def test_a_series_page_lists_its_lessons_as_rows_to_mark(tutor_client, term):
+    sid, day = term["series"].id, term["next"]
+    page = tutor_client.get(f"/sessions/{sid}").text
+    rows = re.findall(r'<tr id="lesson-(\d+)-([0-9-]+)"', page)
+    assert (str(sid), day.isoformat()) in rows and (str(sid), term["later"][0].isoformat()) in rows
+    assert all(date.fromisoformat(d) >= today() - timedelta(days=14) for _, d in rows)
+    form_ids = re.findall(r'<form id="(mark-[^"]+)"', page)
+    assert len(form_ids) == len(set(form_ids))  # one marking form per lesson
+    context = f"lesson-row-{day.isoformat()}"
+    version = re.search(rf'id="mark-{sid}-{context}".*?name="version" value="([^"]*)"', page, re.S).group(1)
+    response = tutor_client.post(lesson_url(sid, day, "status"),
+                                 headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)},
+                                 data={"version": version, "context": context, "status": "cancelled"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tr id="lesson-{sid}-{day.isoformat()}"')
+    assert lesson_of(sid, day).cancelled

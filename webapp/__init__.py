@@ -91,9 +91,11 @@ def register_security_headers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import choices
+    from .markup import option_tags
 
     app.jinja_env.globals.update(
         choices=choices,
+        option_tags=option_tags,
         has_endpoint=lambda endpoint: endpoint in app.view_functions,  # nav links of optional features
     )
     app.jinja_env.trim_blocks = True

@@ -128,7 +128,7 @@ def _sessions_for(enrollment: Enrollment, tutor: User, student: User, today: dat
             alarm_before_minutes=(15, 30, 60)[n % 3],
         )
         if n % 6 == 1:  # some series
-            session.session_frequency = C.SESSION_FREQUENCIES[1 + n % 3]
+            session.session_frequency = C.SESSION_FREQUENCIES[1 + (n // 6) % 3]
             session.is_recurring = True
             if session.session_frequency == "monthly":
                 session.recurring_pattern = {"days": [], "months": list(C.MONTHS[8:12]),
@@ -142,7 +142,39 @@ def _sessions_for(enrollment: Enrollment, tutor: User, student: User, today: dat
         _mark(session, offset, n, tutor, student, planned)
         db.session.add(session)
         count += 1
+    if enrollment.id % 3 == 1:
+        _term(enrollment, today, topics)
+        count += 1
     return count
+
+
+def _term(enrollment: Enrollment, today: date, topics: list[str]) -> None:
+    """A term of weekly lessons on Tuesdays and Thursdays: started four weeks ago, ends in
+    eight; the lessons so far marked one by one, one cancelled, one moved."""
+    from .calendar import services as S
+    from .recurrence import series_dates
+
+    first = today - timedelta(days=28 + (today.weekday() - 1) % 7)  # a Tuesday
+    series = Session(enrollment=enrollment, session_date=first, start_time=time(16, 0), end_time=time(17, 0),
+                     duration=60, topics=topics[:2], session_mode="online", priority_level="medium",
+                     session_frequency="weekly", is_recurring=True, notification_enabled=True,
+                     alarm_enabled=True, alarm_before_minutes=30,
+                     recurring_pattern={"days": ["Tuesday", "Thursday"], "months": [], "specific_dates": []},
+                     tutor_attendance_status="present", student_attendance_status="present",
+                     status="completed", topics_covered=topics[:1])
+    db.session.add(series)
+    db.session.flush()
+    S.set_series_end(series, until=today + timedelta(days=56))
+    lessons = series_dates(series, S.series_of(series))
+    past = [d for d in lessons if first < d < today]
+    for i, day in enumerate(past):
+        S.edit_occurrence(series, day, status="completed", tutor_attendance_status="present",
+                          student_attendance_status=("present", "late", "present", "excused")[i % 4],
+                          topics_covered=topics[i % 2:i % 2 + 1])
+    upcoming = [d for d in lessons if d > today]
+    if len(upcoming) > 3:
+        S.cancel_occurrence(series, upcoming[1])
+        S.move_occurrence(series, upcoming[3], upcoming[3] + timedelta(days=1), time(10, 0), time(11, 0))
 
 
 def _mark(session: Session, offset: int, n: int, tutor: User, student: User, planned: list[str]) -> None:

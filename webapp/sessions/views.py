@@ -2,7 +2,7 @@
 small inline endpoints (htmx, and plain form posts without JavaScript)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -20,6 +20,7 @@ from .queries import (DEFAULT_TAB, DETAIL_OPTIONS, TABS, ListPage, enrollments_o
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 CONTEXTS = ("row", "detail")  # which markup an inline answer re-renders
+LESSONS_SHOWN = 12  # rows of lessons on a series' page
 
 
 @bp.before_request
@@ -113,11 +114,16 @@ def detail(session_id: int):
     """Every field of one session, its recurrence, reviews, student and parents."""
     session = get_session_or_404(session_id, current_user, options=DETAIL_OPTIONS)
     series, overrides = _series_extras(session)
+    around = []  # a series' lessons of the last two weeks and the next five, as rows
+    if R.is_series(session):
+        around = R.occurrences_between([session], overrides, today() - timedelta(days=14),
+                                       today() + timedelta(days=35), series={session.id: series},
+                                       tz=current_user.timezone)[:LESSONS_SHOWN]
     return render_template(
         "sessions/detail.html", s=session,
         recurrence=R.describe(session, series) if R.is_series(session) else None,
         next_dates=R.next_dates(session, 5, after=today(), series=series, overrides=overrides),
-        today=today())
+        lessons=around, today=today())
 
 
 def _form_page(form: SessionForm, session: Session | None, clashes=(), loose=(), changed=()):
@@ -166,7 +172,11 @@ def _save_form(form: SessionForm, session: Session | None):
     if errors:
         errors["from_date"] = errors.pop("date", []) + errors.pop("__all__", [])
         return _form_page(form, session, loose=form.add_errors({k: v for k, v in errors.items() if v}))
-    flash("Session saved.", "success")
+    if editing and saved.id != session.id:  # the series was split where the change starts
+        flash(f"Session saved for the lessons from {format_day(saved.session_date)} on; "
+              "the earlier ones keep what they had.", "success")
+    else:
+        flash("Session saved.", "success")
     return redirect(url_for("sessions.detail", session_id=saved.id), code=303)
 
 
@@ -319,7 +329,7 @@ def _mark_lesson(session_id: int, day: str, kind: str):
     found = lessons.get_lesson_or_404(session, found.original_date)  # as saved now
     kind_of_message = "conflict" if outcome.code == 409 else "error"
     if is_htmx():  # the list's row (context "lesson-row") or the lesson page's widget
-        template = "sessions/_lesson_row.html" if request.form.get("context") == "lesson-row" \
+        template = "sessions/_lesson_row.html" if request.form.get("context", "").startswith("lesson-row") \
             else "sessions/_lesson_marking.html"
         return render_template(template, s=session, lesson=found,
                                version=found.version, message=outcome.message, message_kind=kind_of_message,
