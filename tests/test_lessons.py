@@ -395,3 +395,20 @@ def test_a_series_page_lists_its_lessons_as_rows_to_mark(tutor_client, term):
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<tr id="lesson-{sid}-{day.isoformat()}"')
     assert lesson_of(sid, day).cancelled
+
+
+def test_needs_marking_lists_the_past_lessons_of_series_still_to_mark(tutor_client, term):
+    sid = term["series"].id
+    past = [d for d in R.series_dates(term["series"], until=today() - timedelta(days=1))]
+    marked, cancelled, *rest = past
+    post_lesson(tutor_client, sid, marked, "status", {"status": "completed"})
+    post_lesson(tutor_client, sid, marked, "attendance", {"tutor_attendance_status": "present"})
+    post_lesson(tutor_client, sid, marked, "attendance", {"student_attendance_status": "present"})
+    post_lesson(tutor_client, sid, cancelled, "status", {"status": "cancelled"})
+    page = tutor_client.get("/sessions?tab=needs-marking").text
+    rows = [date.fromisoformat(d) for d in re.findall(rf'<tr id="lesson-{sid}-([0-9-]+)"', page)]
+    assert rows == sorted(rest, reverse=True)  # the latest first; the marked and the cancelled one are done
+    assert f"{len(rest)} lessons of your series to mark" in page
+    assert f'<tr id="session-{sid}"' not in page  # the series row itself is not a lesson to mark
+    assert "All caught up" not in page
+    assert re.findall(rf'<tr id="lesson-{sid}-', tutor_client.get("/sessions?tab=needs-marking&status=cancelled").text) == []

@@ -402,6 +402,31 @@ def lessons_on(user: Any, day: date, filters: dict[str, Any]) -> list[R.Occurren
     return [lesson for lesson in lessons if filters.get("status") in (None, lesson.status)]
 
 
+MARKING_WINDOW_DAYS = 60  # how far back the list looks for lessons of series to mark
+
+
+def needs_marking(lesson: R.Occurrence) -> bool:
+    """A past lesson still to record: not cancelled, and still scheduled or with an
+    attendance unmarked (the same rule as sessions.queries.needs_marking)."""
+    return not lesson.cancelled and (lesson.status == "scheduled" or lesson.tutor_attendance_status is None
+                                     or lesson.student_attendance_status is None)
+
+
+def lessons_to_mark(user: Any, today: date, filters: dict[str, Any]) -> list[R.Occurrence]:
+    """The list's Needs marking, for series: their lessons of the last MARKING_WINDOW_DAYS
+    days still to record, the latest first. Two queries."""
+    start, end = today - timedelta(days=MARKING_WINDOW_DAYS), today - timedelta(days=1)
+    start, end = max(start, filters.get("date_from") or start), min(end, filters.get("date_to") or end)
+    if start > end:
+        return []
+    sessions, extras, overrides = load_lessons(user, start, end, filters={
+        k: v for k, v in filters.items() if k not in ("status", "date_from", "date_to")})
+    lessons = R.occurrences_between([s for s in sessions if R.is_series(s)], overrides, start, end,
+                                    series=extras, tz=user.timezone)
+    return [lesson for lesson in reversed(lessons)
+            if needs_marking(lesson) and filters.get("status") in (None, lesson.status)]
+
+
 def lessons_of_people(tutor_id: int, student_id: int | None, start: date, end: date) -> list[R.Occurrence]:
     """Every lesson in [start, end] of the tutor's enrollments and of the student's (with any
     tutor, each in their tutor's zone): what a new or changed session must not overlap.

@@ -85,9 +85,11 @@ def students_of(user: User) -> sa.Select:
 
 
 def needs_marking(today: date):
-    """Past sessions a tutor still has to record: still scheduled, or attendance unmarked."""
+    """Past one-time sessions a tutor still has to record: still scheduled, or attendance
+    unmarked (series: their lessons, calendar.services.lessons_to_mark)."""
     return sa.and_(
         Session.session_date < today,
+        sa.not_(Session.is_recurring),
         Session.status != "cancelled",
         sa.or_(Session.status == "scheduled",
                Session.tutor_attendance_status.is_(None),

@@ -93,10 +93,12 @@ def index():
     else:
         page = list_page(current_user, tab, filters, _page_number(),
                          current_app.config["SESSIONS_PER_PAGE"], today())
+    # Lessons of series still to mark come in a table of their own (not paged with the rows).
+    to_mark = series.lessons_to_mark(current_user, today(), filters) if tab == "needs-marking" else []
     args = {n: request.args.get(n) for n in FilterForm.NAMES if request.args.get(n)}
     template = "sessions/_results.html" if is_htmx() else "sessions/index.html"
     return render_template(template, form=form, page=page, tab=tab, tabs=TABS, args=args,
-                           today=today())
+                           to_mark=to_mark, marking_window=series.MARKING_WINDOW_DAYS, today=today())
 
 
 def _series_extras(session: Session):
