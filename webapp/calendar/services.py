@@ -389,20 +389,31 @@ def calendar_lessons(user: Any, start: date, end: date) -> list[R.Occurrence]:
     return R.occurrences_between(sessions, overrides, start, end, series=extras, tz=user.timezone)
 
 
-def lessons_on(user: Any, day: date, filters: dict[str, Any]) -> list[R.Occurrence]:
-    """The list's Today: every lesson of the day, one-time sessions and lessons of series
-    alike, with the list's filters (status as the lesson has it). Two queries."""
-    # Status and dates are the lesson's own (a series starts before, a lesson may be moved).
-    own = ("status", "date_from", "date_to")
-    if not (filters.get("date_from") or day) <= day <= (filters.get("date_to") or day):
+# Filters a lesson answers for itself: a series starts before the range, a lesson may be
+# moved or marked on its own.
+LESSON_FILTERS = ("status", "date_from", "date_to")
+MARKING_WINDOW_DAYS = 60  # how far back the list looks for lessons of series to mark
+
+
+def filtered_lessons(user: Any, start: date, end: date, filters: dict[str, Any],
+                     series_only: bool = False) -> list[R.Occurrence]:
+    """The lessons `user` sees in [start, end] that match the list's filters, in time
+    order: the session filters in SQL, the lesson's own (status, dates) on each lesson.
+    Two queries."""
+    start, end = max(start, filters.get("date_from") or start), min(end, filters.get("date_to") or end)
+    if start > end:
         return []
-    sessions, extras, overrides = load_lessons(user, day, day, filters={k: v for k, v in filters.items()
-                                                                        if k not in own})
-    lessons = R.occurrences_between(sessions, overrides, day, day, series=extras, tz=user.timezone)
+    sessions, extras, overrides = load_lessons(user, start, end, filters={
+        k: v for k, v in filters.items() if k not in LESSON_FILTERS})
+    if series_only:
+        sessions = [s for s in sessions if R.is_series(s)]
+    lessons = R.occurrences_between(sessions, overrides, start, end, series=extras, tz=user.timezone)
     return [lesson for lesson in lessons if filters.get("status") in (None, lesson.status)]
 
 
-MARKING_WINDOW_DAYS = 60  # how far back the list looks for lessons of series to mark
+def lessons_on(user: Any, day: date, filters: dict[str, Any]) -> list[R.Occurrence]:
+    """The list's Today: every lesson of the day, of one-time sessions and series alike."""
+    return filtered_lessons(user, day, day, filters)
 
 
 def needs_marking(lesson: R.Occurrence) -> bool:
@@ -414,17 +425,10 @@ def needs_marking(lesson: R.Occurrence) -> bool:
 
 def lessons_to_mark(user: Any, today: date, filters: dict[str, Any]) -> list[R.Occurrence]:
     """The list's Needs marking, for series: their lessons of the last MARKING_WINDOW_DAYS
-    days still to record, the latest first. Two queries."""
-    start, end = today - timedelta(days=MARKING_WINDOW_DAYS), today - timedelta(days=1)
-    start, end = max(start, filters.get("date_from") or start), min(end, filters.get("date_to") or end)
-    if start > end:
-        return []
-    sessions, extras, overrides = load_lessons(user, start, end, filters={
-        k: v for k, v in filters.items() if k not in ("status", "date_from", "date_to")})
-    lessons = R.occurrences_between([s for s in sessions if R.is_series(s)], overrides, start, end,
-                                    series=extras, tz=user.timezone)
-    return [lesson for lesson in reversed(lessons)
-            if needs_marking(lesson) and filters.get("status") in (None, lesson.status)]
+    days still to record, the latest first."""
+    lessons = filtered_lessons(user, today - timedelta(days=MARKING_WINDOW_DAYS), today - timedelta(days=1),
+                               filters, series_only=True)
+    return [lesson for lesson in reversed(lessons) if needs_marking(lesson)]
 
 
 def lessons_of_people(tutor_id: int, student_id: int | None, start: date, end: date) -> list[R.Occurrence]:

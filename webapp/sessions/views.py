@@ -327,7 +327,6 @@ def _mark_lesson(session_id: int, day: str, kind: str):
     session, found = _lesson(session_id, day)
     name, value, error = lessons.parse(kind, request.form)
     outcome = lessons.mark(session, found.original_date, name, value, request.form.get("version"), error)
-    session = get_session_or_404(session_id, current_user, fresh=True)
     found = lessons.get_lesson_or_404(session, found.original_date)  # as saved now
     kind_of_message = "conflict" if outcome.code == 409 else "error"
     if is_htmx():  # the list's row (context "lesson-row") or the lesson page's widget
@@ -378,8 +377,7 @@ def move_lesson(session_id: int, day: str):
     outcome, errors = lessons.move(session, found.original_date, form.version.data, form.new_date.data,
                                    form.new_start_time.data, form.new_end_time.data)
     if not outcome.ok:
-        session = get_session_or_404(session_id, current_user, fresh=True)
-        found = lessons.get_lesson_or_404(session, found.original_date)
+        found = lessons.get_lesson_or_404(session, found.original_date)  # as saved now
         for name, messages in errors.items():
             getattr(form, name, form.new_date).errors = list(messages)
         message = outcome.message if outcome.code == 409 else None
