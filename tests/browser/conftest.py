@@ -86,6 +86,15 @@ def page(browser, live):
     assert not [p for p in problems if "Refused" in p or "page error" in p], problems
 
 
+@pytest.fixture
+def phone(browser, live):
+    """A page 360 px wide. bypass_csp only so that axe-core can be injected; the app's own
+    pages need no exception."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, base_url=live.url, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
 def login(page, email: str = "tutor@example.com", password: str = "secret-pw") -> None:
     page.goto("/login")
     page.fill("input[name=email]", email)

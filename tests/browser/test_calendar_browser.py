@@ -67,25 +67,21 @@ def test_mark_a_lesson_from_the_calendar(page, term):
     assert lesson_now(series.id, later).status == "scheduled"
 
 
-def test_week_and_month_views_move_with_htmx_and_pass_axe(browser, live, term):
-    context = browser.new_context(viewport={"width": 360, "height": 780}, base_url=live.url, bypass_csp=True)
-    page = context.new_page()
-    try:
-        login(page)
-        page.goto("/calendar/week")
-        heading = page.locator("h1").inner_text()
-        mark_page(page)
-        page.click("text=Next ›")
-        expect(page.locator("h1")).not_to_have_text(heading)
-        assert re.search(r"/calendar/week\?date=", page.url)  # the URL follows (Back works)
-        assert still_same_page(page)
-        page.go_back()
-        expect(page.locator("h1")).to_have_text(heading)
-        for path in ("/calendar/week", "/calendar", f"/sessions/{term['series'].id}/lessons/{term['lesson'].isoformat()}"):
-            page.goto(path)
-            assert serious_axe_violations(page) == [], path
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"lesson-360-{live.backend}.png"), full_page=True)
-    finally:
-        context.close()
+def test_week_and_month_views_move_with_htmx_and_pass_axe(phone, live, term):
+    page = phone
+    login(page)
+    page.goto("/calendar/week")
+    heading = page.locator("h1").inner_text()
+    mark_page(page)
+    page.click("text=Next ›")
+    expect(page.locator("h1")).not_to_have_text(heading)
+    assert re.search(r"/calendar/week\?date=", page.url)  # the URL follows (Back works)
+    assert still_same_page(page)
+    page.go_back()
+    expect(page.locator("h1")).to_have_text(heading)
+    for path in ("/calendar/week", "/calendar", f"/sessions/{term['series'].id}/lessons/{term['lesson'].isoformat()}"):
+        page.goto(path)
+        assert serious_axe_violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"lesson-360-{live.backend}.png"), full_page=True)

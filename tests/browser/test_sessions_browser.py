@@ -189,24 +189,19 @@ def test_everything_works_without_javascript(browser, live, data):
         context.close()
 
 
-def test_axe_finds_no_serious_problems_and_the_phone_layout_is_clean(browser, live, data):
-    # bypass_csp only so that axe-core can be injected; the app's own pages need no exception
-    context = browser.new_context(viewport={"width": 360, "height": 780}, base_url=live.url, bypass_csp=True)
-    page = context.new_page()
-    try:
-        login(page)
-        ARTIFACTS.mkdir(exist_ok=True)
-        s = data["today"]
-        for name, path in (("list", "/sessions"), ("detail", f"/sessions/{s.id}"), ("edit", f"/sessions/{s.id}/edit"),
-                           ("new", "/sessions/new"), ("delete", f"/sessions/{s.id}/delete"),
-                           ("filtered", "/sessions?status=bogus&date_from=2025-02-30")):
-            page.goto(path)
-            bad = serious_axe_violations(page)
-            assert not bad, (name, bad)
-            # nothing wider than the phone: no sideways scrolling
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
-            if name in ("list", "detail"):
-                page.screenshot(path=str(ARTIFACTS / f"sessions-{name}-360-{live.backend}.png"), full_page=True)
-        assert (ARTIFACTS / f"sessions-list-360-{live.backend}.png").stat().st_size > 10_000
-    finally:
-        context.close()
+def test_axe_finds_no_serious_problems_and_the_phone_layout_is_clean(phone, live, data):
+    page = phone
+    login(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    s = data["today"]
+    for name, path in (("list", "/sessions"), ("detail", f"/sessions/{s.id}"), ("edit", f"/sessions/{s.id}/edit"),
+                       ("new", "/sessions/new"), ("delete", f"/sessions/{s.id}/delete"),
+                       ("filtered", "/sessions?status=bogus&date_from=2025-02-30")):
+        page.goto(path)
+        bad = serious_axe_violations(page)
+        assert not bad, (name, bad)
+        # nothing wider than the phone: no sideways scrolling
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+        if name in ("list", "detail"):
+            page.screenshot(path=str(ARTIFACTS / f"sessions-{name}-360-{live.backend}.png"), full_page=True)
+    assert (ARTIFACTS / f"sessions-list-360-{live.backend}.png").stat().st_size > 10_000

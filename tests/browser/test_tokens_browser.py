@@ -16,28 +16,23 @@ def tutor(app_ctx):
     db.session.commit()
 
 
-def test_create_copy_and_revoke_a_token_on_a_phone(browser, live, tutor):
-    # bypass_csp only so that axe-core can be injected; the page itself needs no exception
-    context = browser.new_context(viewport={"width": 360, "height": 780}, base_url=live.url, bypass_csp=True)
-    page = context.new_page()
-    try:
-        login(page)
-        page.click("nav >> text=API tokens")
-        page.wait_for_url("**/tokens")
-        page.fill("input[name=name]", "Student app")
-        page.click("button:has-text('Create token')")
-        token = page.locator("#new-token")
-        assert token.input_value().startswith("tsk_")
-        assert token.evaluate("el => el === document.activeElement")  # ready to copy
-        assert page.locator("table.tokens >> text=Student app").count() == 1
-        assert serious_axe_violations(page) == []
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"tokens-360-{live.backend}.png"), full_page=True)
-        page.click("button:has-text('Revoke')")
-        page.wait_for_url("**/tokens")
-        assert page.locator("#new-token").count() == 0  # shown once only
-        assert page.locator("table.tokens >> text=Revoked").count() == 1
-        assert page.locator("button:has-text('Revoke')").count() == 0
-    finally:
-        context.close()
+def test_create_copy_and_revoke_a_token_on_a_phone(phone, live, tutor):
+    page = phone
+    login(page)
+    page.click("nav >> text=API tokens")
+    page.wait_for_url("**/tokens")
+    page.fill("input[name=name]", "Student app")
+    page.click("button:has-text('Create token')")
+    token = page.locator("#new-token")
+    assert token.input_value().startswith("tsk_")
+    assert token.evaluate("el => el === document.activeElement")  # ready to copy
+    assert page.locator("table.tokens >> text=Student app").count() == 1
+    assert serious_axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"tokens-360-{live.backend}.png"), full_page=True)
+    page.click("button:has-text('Revoke')")
+    page.wait_for_url("**/tokens")
+    assert page.locator("#new-token").count() == 0  # shown once only
+    assert page.locator("table.tokens >> text=Revoked").count() == 1
+    assert page.locator("button:has-text('Revoke')").count() == 0
