@@ -30,8 +30,8 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 def build(db, series: int) -> tuple[str, int]:
     """Insert the tutor's data set-based; returns the tutor's email and the lesson count."""
-    from webapp import recurrence as R
-    from webapp.models import Enrollment, Session, SessionOccurrence, SessionSeries, User
+    from webapp.lessons import recurrence as R
+    from webapp.models import Enrollment, LessonRecord, Session, SessionSeries, User
 
     users = [{"email": "bench-tutor@example.com", "full_name": "Bench Tutor", "role": "tutor",
               "timezone": "Europe/London"}]
@@ -65,17 +65,16 @@ def build(db, series: int) -> tuple[str, int]:
                                                   for s in sessions])
     overrides, lessons = [], 0
     for s in sessions:
-        dates = R.series_dates(s, None, until=until)
+        dates = R.dates_between(s, None, s.session_date, until, R.Budget())
         lessons += len(dates)
         for n, d in enumerate(dates):
             if n % 10 == 5:
                 overrides.append({"session_id": s.id, "original_date": d, "status": "completed",
-                                  "student_attendance_status": "present", "cancelled": False,
+                                  "student_attendance_status": "present",
                                   "topics_covered": ["Algebra"], "note": "Done"})
             elif n % 10 == 7:
-                overrides.append({"session_id": s.id, "original_date": d, "status": "cancelled",
-                                  "cancelled": True})
-    db.session.execute(sa.insert(SessionOccurrence), overrides)
+                overrides.append({"session_id": s.id, "original_date": d, "status": "cancelled"})
+    db.session.execute(sa.insert(LessonRecord), overrides)
     db.session.commit()
     return tutor.email, lessons
 

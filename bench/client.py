@@ -38,6 +38,12 @@ class Response:
         return int(value) if value is not None else None
 
 
+def etag_of(response: Response) -> str | None:
+    """A lesson answer's version: its ETag, unquoted."""
+    tag = response.headers.get("etag")
+    return tag.strip('"') if tag else None
+
+
 def version_in(body: bytes) -> str | None:
     """The `version` hidden input of a row fragment (the session's updated_at)."""
     match = VERSION_RE.search(body)

@@ -15,16 +15,11 @@ import time
 from pathlib import Path
 
 from webapp import choices as C
+from webapp.lessons.lesson import version_of
 
 from . import data
 
 RESULTS = Path(__file__).resolve().parent / "results"
-VERSION_RE = re.compile(r'name="version"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="version"')
-
-
-def _version(text: str) -> str | None:
-    match = VERSION_RE.search(text)
-    return (match.group(1) or match.group(2)) if match else None
 
 
 def profile(url: str, items: dict[str, list[int]], requests: int = 200) -> dict[str, dict]:
@@ -51,40 +46,46 @@ def profile(url: str, items: dict[str, list[int]], requests: int = 200) -> dict[
     anon = app.test_client()  # the baselines need no login, as in the load
     anon_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', anon.get("/login").text).group(1)
 
-    def current(session_id: int) -> tuple[str, str]:
+    def current(session_id: int) -> list:
+        """[status, version, lesson path] of a one-time session's lesson."""
         with app.app_context():
-            row = db.session.execute(sa.select(Session.status, Session.updated_at)
+            row = db.session.execute(sa.select(Session.status, Session.session_date, Session.updated_at)
                                      .where(Session.id == session_id)).one()
-            return row.status, row.updated_at.isoformat()
+            return [row.status, version_of(session_id, row.session_date, row.updated_at, 0),
+                    f"/sessions/{session_id}/lessons/{row.session_date.isoformat()}"]
 
     state: dict[int, list] = {}
 
     def status_step(i: int):
         sid = items["status"][i % len(items["status"])]
         if sid not in state:
-            state[sid] = list(current(sid))
-        status, version = state[sid]
-        new = C.STATUS_TRANSITIONS[status][0]
-        answer = client.post(f"/sessions/{sid}/status", data={"status": new, "version": version}, headers=htmx)
+            state[sid] = current(sid)
+        status, version, path = state[sid]
+        new = C.next_status(status)
+        answer = client.post(path, data={"view": "row", "fields": "status", "status": new, "confirm": "1",
+                                         "version": version}, headers=htmx)
         if answer.status_code == 200:
-            state[sid] = [new, _version(answer.text) or version]
+            state[sid] = [new, answer.headers["ETag"].strip('"'), path]
         return answer
 
     def attendance_step(i: int):
         sid = items["attendance"][i % len(items["attendance"])]
         if sid not in state:
-            state[sid] = list(current(sid))
+            state[sid] = current(sid)
         value = C.ATTENDANCE_STATUSES[i % len(C.ATTENDANCE_STATUSES)]
-        answer = client.post(f"/sessions/{sid}/attendance",
-                             data={"tutor_attendance_status": value, "version": state[sid][1]}, headers=htmx)
-        state[sid][1] = _version(answer.text) or state[sid][1]
+        answer = client.post(state[sid][2], data={"view": "row", "fields": "tutor_attendance_status",
+                                                  "tutor_attendance_status": value, "version": state[sid][1]},
+                             headers=htmx)
+        state[sid][1] = answer.headers.get("ETag", state[sid][1]).strip('"')
         return answer
 
     scenarios = {
         "fortunes": lambda i: anon.get("/baseline/fortunes"),
         "update": lambda i: anon.post(f"/baseline/update/{items['update'][i % len(items['update'])]}",
                                       headers={"HX-Request": "true", "X-CSRFToken": anon_token}),
-        "list": lambda i: client.get("/sessions"),
+        "rows": lambda i: anon.get("/baseline/rows/1"),
+        "list": lambda i: client.get("/sessions?tab=upcoming&is_recurring=false"),
+        "list_all": lambda i: client.get("/sessions"),
         "detail": lambda i: client.get(f"/sessions/{items['detail'][i % len(items['detail'])]}"),
         "status": status_step,
         "attendance": attendance_step,

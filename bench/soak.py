@@ -4,7 +4,7 @@
     BENCH_SOAK_SECONDS=20 python -m bench.soak
 
 - Soak: 20 clients, each logged in as its own tutor, for N seconds do mixed reads (list,
-  filtered list, detail, the API's view of their own session) and inline changes (status,
+  filtered list, detail, the API's view of their own lesson) and inline changes (status,
   attendance) on sessions only they write to, every request alternating between the two
   instances. Afterwards: no 5xx, nothing unexpected, and every acknowledged write is what
   the database holds (no lost update), and no read through the other instance ever showed
@@ -35,7 +35,9 @@ import sqlalchemy as sa
 from webapp import choices as C
 
 from . import data, server
-from .client import Client, Response, version_in
+from webapp.lessons.lesson import version_of
+
+from .client import Client, Response, etag_of
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ATTENDANCE_FIELDS = ("tutor_attendance_status", "student_attendance_status")
@@ -64,28 +66,42 @@ def fresh_cluster(label: str = "soak"):
             yield url, servers
 
 
+LESSON_STATE = """
+    SELECT s.id, s.session_date, s.is_recurring, s.updated_at, coalesce(o.version, 0) AS record_version,
+           coalesce(o.status, s.status) AS status,
+           coalesce(o.tutor_attendance_status, s.tutor_attendance_status) AS tutor_attendance_status,
+           coalesce(o.student_attendance_status, s.student_attendance_status) AS student_attendance_status,
+           s.topics
+    FROM sessions s JOIN enrolled_students e ON e.id = s.course_enrollment_id
+    LEFT JOIN session_occurrences o ON o.session_id = s.id AND o.original_date = s.session_date"""
+
+
 def own_sessions(url: str, tutor_id: int, count: int) -> list[dict]:
-    """Past sessions of this tutor that are in progress or completed, with their state."""
+    """Past lessons of this tutor that are in progress or completed (a one-time session's,
+    or a series' first), with their state, URL and version as the page would show them."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(sa.text(
-            "SELECT s.id, s.status, s.tutor_attendance_status, s.student_attendance_status, s.updated_at "
-            "FROM sessions s JOIN enrolled_students e ON e.id = s.course_enrollment_id "
-            "WHERE e.tutor_id = :t AND s.session_date < current_date "
+            LESSON_STATE + " WHERE e.tutor_id = :t AND s.session_date < current_date "
             "AND s.status IN ('in-progress', 'completed') ORDER BY s.id LIMIT :n"),
             {"t": tutor_id, "n": count}).mappings().all()
     engine.dispose()
-    return [dict(r, version=r["updated_at"].isoformat()) for r in rows]
+    return [with_lesson(dict(r)) for r in rows]
+
+
+def with_lesson(row: dict) -> dict:
+    """The lesson on the session's own date: its URL and version."""
+    row["path"] = f"/sessions/{row['id']}/lessons/{row['session_date'].isoformat()}"
+    row["version"] = version_of(row["id"], row["session_date"], row["updated_at"], row["record_version"])
+    return row
 
 
 def stored(url: str, ids: list[int]) -> dict[int, dict]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT id, status, tutor_attendance_status, student_attendance_status, topics, updated_at "
-            "FROM sessions WHERE id = ANY(:ids)"), {"ids": ids}).mappings().all()
+        rows = conn.execute(sa.text(LESSON_STATE + " WHERE s.id = ANY(:ids)"), {"ids": ids}).mappings().all()
     engine.dispose()
-    return {r["id"]: dict(r, version=r["updated_at"].isoformat()) for r in rows}
+    return {r["id"]: with_lesson(dict(r)) for r in rows}
 
 
 async def logged_in(servers: list[tuple[str, int]], email: str) -> list[Client]:
@@ -145,21 +161,21 @@ async def soak_client(index: int, clients: list[Client], url: str, deadline: flo
             elif action < 0.35:
                 stats.note("detail", await client.get(f"/sessions/{row['id']}"), (200,))
             elif action < 0.50:
-                resp = await client.get(f"/api/sessions/{row['id']}")
+                resp = await client.get("/api" + row["path"])
                 if stats.note("api read", resp, (200,)):
                     seen = resp.json()
                     if any(seen.get(k) != row[k] for k in ("status", *ATTENDANCE_FIELDS)):
                         stats.stale_reads += 1
             elif action < 0.75:
-                new = C.STATUS_TRANSITIONS[row["status"]][0]
-                resp = await client.post_form(f"/sessions/{row['id']}/status",
-                                              {"status": new, "version": row["version"]})
+                new = C.next_status(row["status"])
+                resp = await client.post_form(row["path"], {"view": "row", "fields": "status", "status": new,
+                                                            "confirm": "1", "version": row["version"]})
                 await wrote(stats, row, resp, "status", new)
             else:
                 name = ATTENDANCE_FIELDS[rng.randrange(2)]
                 value = rng.choice([v for v in C.ATTENDANCE_STATUSES if v != row[name]])
-                resp = await client.post_form(f"/sessions/{row['id']}/attendance",
-                                              {name: value, "version": row["version"]})
+                resp = await client.post_form(row["path"], {"view": "row", "fields": name, name: value,
+                                                            "version": row["version"]})
                 await wrote(stats, row, resp, name, value)
     finally:
         for client in clients:
@@ -168,7 +184,7 @@ async def soak_client(index: int, clients: list[Client], url: str, deadline: flo
 
 async def wrote(stats: SoakStats, row: dict, resp: Response, name: str, value: str) -> None:
     if stats.note(f"inline {name}", resp, (200, 409)):
-        version = version_in(resp.body)
+        version = etag_of(resp)
         if resp.status == 200:
             stats.writes_acknowledged += 1
             row[name] = value
@@ -247,7 +263,7 @@ async def race_inline(url: str, servers, tutor_id: int, session_id: int, field: 
     for client in base:
         await client.close()
     before = stored(url, [session_id])[session_id]
-    path = f"/sessions/{session_id}/{'status' if field == 'status' else 'attendance'}"
+    path = before["path"]
     clients = []
     for i in range(n):
         client = Client(*servers[i % len(servers)])
@@ -255,7 +271,8 @@ async def race_inline(url: str, servers, tutor_id: int, session_id: int, field: 
         clients.append(client)
 
     async def send(_i: int, client: Client) -> Response:
-        return await client.post_form(path, {field: value, "version": before["version"]})
+        return await client.post_form(path, {"view": "row", "fields": field, field: value, "confirm": "1",
+                                             "version": before["version"]})
 
     answers = await all_at_once(clients, send)
     winners = [i for i, a in enumerate(answers) if a.status == 200]
@@ -264,7 +281,7 @@ async def race_inline(url: str, servers, tutor_id: int, session_id: int, field: 
         "field": field, "value": value, "before": before[field], "after": after[field],
         "statuses": dict(Counter(a.status for a in answers)), "winners": winners,
         "version_changed": after["version"] != before["version"],
-        "winner_version": version_in(answers[winners[0]].body) if len(winners) == 1 else None,
+        "winner_version": etag_of(answers[winners[0]]) if len(winners) == 1 else None,
         "stored_version": after["version"],
         "conflicts_explained": all(a.body.strip() and b"<html" not in a.body
                                    for a in answers if a.status == 409),
@@ -276,7 +293,7 @@ async def races(url: str, servers, tutor_id: int) -> dict:
     if len(rows) < 3:
         raise RuntimeError(f"tutor {tutor_id} needs 3 past sessions for the races")
     status_row, attendance_row, patch_row = rows
-    new_status = C.STATUS_TRANSITIONS[status_row["status"]][0]
+    new_status = C.next_status(status_row["status"])
     new_attendance = next(v for v in C.ATTENDANCE_STATUSES if v != attendance_row["tutor_attendance_status"])
     return {
         "patch": await race_patch(url, servers, tutor_id, patch_row["id"]),

@@ -3,10 +3,10 @@ document.addEventListener("htmx:responseError", function (event) {
   // 4xx/5xx answers that htmx does not swap: say so rather than fail silently.
   const target = event.detail.target;
   const note = document.createElement("p");
-  note.className = "inline-error";
+  note.className = "msg msg-error";
   note.setAttribute("role", "alert");
   note.textContent = event.detail.xhr.status === 404
-    ? "This session no longer exists. Reload the page."
+    ? "This lesson no longer exists. Reload the page."
     : "Could not save (" + event.detail.xhr.status + "). Reload the page and try again.";
   if (!target) return;
   if (target.tagName === "TR" && target.cells.length) {

@@ -5,7 +5,7 @@ import itertools
 from datetime import date, time
 
 from webapp.choices import duration_minutes
-from webapp.recurrence import local_today
+from webapp.choices import local_today
 from webapp.extensions import db
 from webapp.models import Enrollment, Session, User
 

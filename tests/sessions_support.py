@@ -53,8 +53,19 @@ def htmx(token_value: str) -> dict:
     return {"HX-Request": "true", "X-CSRFToken": token_value}
 
 
+def row_keys(html: str) -> list[tuple[int, date]]:
+    """(session id, original date) of each lesson row, in page order."""
+    return [(int(sid), date(int(d[:4]), int(d[4:6]), int(d[6:])))
+            for sid, d in re.findall(r'<tr id="l(\d+)-(\d{8})"', html)]
+
+
 def row_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<tr id="session-(\d+)"', html)]
+    """The session id of each lesson row, in page order."""
+    return [sid for sid, _ in row_keys(html)]
+
+
+def lesson_url(session_id: int, day: date, action: str = "") -> str:
+    return f"/sessions/{session_id}/lessons/{day.isoformat()}" + (f"/{action}" if action else "")
 
 
 def version_in(html: str) -> str:

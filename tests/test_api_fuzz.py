@@ -21,9 +21,10 @@ from webapp.extensions import db
 from webapp.models import ApiToken
 
 EXAMPLES = 100
-OPERATIONS = ["DELETE /api/sessions/{session_id}", "GET /api/sessions",
-              "GET /api/sessions/{session_id}", "PATCH /api/sessions/{session_id}", "POST /api/sessions",
-              "PUT /api/sessions/{session_id}"]
+OPERATIONS = ["DELETE /api/sessions/{session_id}", "GET /api/lessons", "GET /api/sessions",
+              "GET /api/sessions/{session_id}", "GET /api/sessions/{session_id}/lessons/{original_date}",
+              "PATCH /api/sessions/{session_id}", "PATCH /api/sessions/{session_id}/lessons/{original_date}",
+              "POST /api/sessions", "PUT /api/sessions/{session_id}"]
 
 
 @pytest.fixture
@@ -31,13 +32,20 @@ def seeded(app):
     """A tutor with sessions to aim at, and another tutor's session that must stay out of reach."""
     tutor = make_user(email="fuzz@example.com")
     enrollment = make_enrollment(tutor)
-    ids = [make_session(enrollment, date(2026, 12, 1) + timedelta(days=i), start=time(9, 0), end=time(10, 0)).id
-           for i in range(40)]
+    sessions = [make_session(enrollment, date(2026, 12, 1) + timedelta(days=i), start=time(9, 0), end=time(10, 0))
+                for i in range(36)]
+    sessions += [make_session(enrollment, date(2026, 11, 2) + timedelta(days=i), start=time(15, 0), end=time(16, 0),
+                              is_recurring=True, session_frequency="weekly",
+                              recurring_pattern={"days": [], "months": [], "specific_dates": []}) for i in range(4)]
     other = make_session(make_enrollment(make_user(email="other@example.com")), date(2026, 12, 1))
     row, plain = ApiToken.issue(tutor, "fuzz")
     db.session.add(row)
     db.session.commit()
-    return {"token": plain, "enrollment": enrollment.id, "ids": ids, "other": other.id}
+    # A lesson of each: a one-time session's own date, a series' dates a week apart.
+    lessons = {s.id: [s.session_date + timedelta(days=7 * k) for k in range(4 if s.is_recurring else 1)]
+               for s in sessions + [other]}
+    return {"token": plain, "enrollment": enrollment.id, "ids": [s.id for s in sessions], "other": other.id,
+            "lessons": lessons}
 
 
 def fuzz(served, seeded, mode: GenerationMode) -> dict[str, collections.Counter]:
@@ -46,6 +54,7 @@ def fuzz(served, seeded, mode: GenerationMode) -> dict[str, collections.Counter]
     headers = {"Authorization": f"Bearer {seeded['token']}"}
     # Mostly the tutor's sessions, sometimes another tutor's, sometimes whatever was generated.
     targets = st.sampled_from(seeded["ids"] + [seeded["other"]] * 3 + [None] * 5)
+    days = st.integers(0, 3)
     statuses: dict[str, collections.Counter] = {}
     # Deletes last, so that the other operations still find the sessions to aim at.
     operations = sorted((result.ok() for result in schema.get_all_operations()),
@@ -55,14 +64,17 @@ def fuzz(served, seeded, mode: GenerationMode) -> dict[str, collections.Counter]
 
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode=mode), target=targets, own=st.booleans())
-        def check(case, target, own):
+        @given(case=operation.as_strategy(generation_mode=mode), target=targets, own=st.booleans(), k=days)
+        def check(case, target, own, k):
             # Random ids would almost never name a session, so most requests would stop at
-            # 404: aim at real ones (and at another tutor's), without making a deliberately
-            # broken part valid again.
+            # 404: aim at real ones (and at another tutor's) and at their lessons' dates,
+            # without making a deliberately broken part valid again.
             if target is not None and "session_id" in (case.path_parameters or {}) \
                     and not case.meta.is_negative_at(ParameterLocation.PATH):
                 case.path_parameters["session_id"] = target
+                if "original_date" in case.path_parameters:
+                    dates = seeded["lessons"][target]
+                    case.path_parameters["original_date"] = dates[k % len(dates)].isoformat()
             if own and mode is GenerationMode.POSITIVE:
                 # Half the valid requests also get what JSON Schema cannot say: the tutor's own
                 # enrollment, the start before the end, no If-Match from another version.
@@ -98,6 +110,9 @@ def test_api_conforms_to_its_openapi_document(app, database_url, seeded, mode):
     if mode is GenerationMode.POSITIVE:
         # The run reached past the guards: real reads, writes and deletes happened.
         for label, success in (("GET /api/sessions/{session_id}", 200), ("PATCH /api/sessions/{session_id}", 200),
+                               ("GET /api/sessions/{session_id}/lessons/{original_date}", 200),
+                               ("PATCH /api/sessions/{session_id}/lessons/{original_date}", 200),
+                               ("GET /api/lessons", 200),
                                ("PUT /api/sessions/{session_id}", 200), ("POST /api/sessions", 201),
                                ("DELETE /api/sessions/{session_id}", 204)):
             assert statuses[label][success] > 0, (label, statuses[label])

@@ -40,13 +40,15 @@ def test_upgrade_adds_the_tables_with_their_keys_and_downgrade_removes_them(fres
     assert len(inspector.get_columns("sessions")) == 27
     uniques = {u["name"]: u["column_names"] for u in inspector.get_unique_constraints("session_occurrences")}
     assert uniques["uq_session_occurrences_session_date"] == ["session_id", "original_date"]
-    fks = {fk["referred_table"]: fk["options"].get("ondelete") for fk in inspector.get_foreign_keys("session_occurrences")}
-    assert fks == {"sessions": "CASCADE"}
+    fks = {(fk["constrained_columns"][0], fk["referred_table"]): fk["options"].get("ondelete")
+           for fk in inspector.get_foreign_keys("session_occurrences")}
+    assert fks == {("session_id", "sessions"): "CASCADE", ("student_review_id", "reviews"): "SET NULL",
+                   ("tutor_review_id", "reviews"): "SET NULL", ("parent_review_id", "reviews"): "SET NULL"}
     assert {i["name"] for i in inspector.get_indexes("session_occurrences")} >= {"ix_session_occurrences_new_date"}
     with db.engine.begin() as conn:
         seed(conn)
-        conn.execute(sa.text("INSERT INTO session_occurrences (session_id, original_date, cancelled) "
-                             "VALUES (1, '2026-03-05', :yes)"), {"yes": True})
+        conn.execute(sa.text("INSERT INTO session_occurrences (session_id, original_date, status) "
+                             "VALUES (1, '2026-03-05', 'cancelled')"))
     alembic_downgrade(revision="0004_list_index")
     inspector = sa.inspect(db.engine)
     assert not NEW_TABLES & set(inspector.get_table_names())
@@ -66,6 +68,10 @@ def test_upgrade_adds_the_tables_with_their_keys_and_downgrade_removes_them(fres
     ("session_occurrences", "INSERT INTO session_occurrences (session_id, original_date) VALUES (99, '2026-03-05')"),
     ("session_occurrences", "INSERT INTO session_occurrences (session_id, original_date) VALUES (1, '2026-03-03'), "
                             "(1, '2026-03-03')"),
+    ("session_occurrences", "INSERT INTO session_occurrences (session_id, original_date, priority_level) "
+                            "VALUES (1, '2026-03-05', 'whenever')"),
+    ("session_occurrences", "INSERT INTO session_occurrences (session_id, original_date, student_review_id) "
+                            "VALUES (1, '2026-03-05', 99)"),
     ("session_series", "INSERT INTO session_series (session_id, until_date, occurrence_count) VALUES (1, '2026-05-01', 3)"),
     ("session_series", "INSERT INTO session_series (session_id, occurrence_count) VALUES (1, 0)"),
     ("calendar_feeds", "INSERT INTO calendar_feeds (user_id, token) VALUES (1, 'a'), (1, 'b')"),
@@ -79,3 +85,25 @@ def test_the_database_refuses_what_the_rules_forbid(fresh, table, sql):
             conn.execute(sa.text(sql))
     with db.engine.connect() as conn:
         assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_0006_folds_cancelled_into_status_and_back(fresh):
+    upgrade(fresh, "0005_occurrences")
+    with db.engine.begin() as conn:
+        seed(conn)
+        conn.execute(sa.text("INSERT INTO session_occurrences (session_id, original_date, cancelled, note) "
+                             "VALUES (1, '2026-03-05', :yes, 'ill'), (1, '2026-03-10', :no, 'fine')"),
+                     {"yes": True, "no": False})
+    db.engine.dispose()
+    upgrade(fresh, "0006_lessons")
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT original_date, status, version, note FROM session_occurrences "
+                                    "ORDER BY original_date")).all()
+    assert [(str(r[0]), r[1], r[2], r[3]) for r in rows] == [("2026-03-05", "cancelled", 1, "ill"),
+                                                             ("2026-03-10", None, 1, "fine")]
+    assert "cancelled" not in {c["name"] for c in sa.inspect(db.engine).get_columns("session_occurrences")}
+    alembic_downgrade(revision="0005_occurrences")
+    with db.engine.connect() as conn:
+        back = conn.execute(sa.text("SELECT original_date, cancelled FROM session_occurrences ORDER BY original_date")).all()
+    assert [(str(d), bool(c)) for d, c in back] == [("2026-03-05", True), ("2026-03-10", False)]
+    db.engine.dispose()

@@ -89,8 +89,13 @@ def test_seed_demo_is_idempotent_and_covers_every_value(app, runner):
     assert any(s.is_recurring for s in sessions) and any(s.whiteboard_id for s in sessions)
     day = today()
     assert {(s.session_date > day) - (s.session_date < day) for s in sessions} == {-1, 0, 1}
-    student = db.session.scalar(sa.select(User).filter_by(email="selam.girma@example.com"))
-    assert [p.full_name for p in student.parents] == ["Girma Wolde"]
+    student = db.session.scalar(sa.select(User).filter_by(email="student1@example.com"))
+    assert [p.email for p in student.parents] == ["parent1@example.com"]
+    parent = student.parents[0]
+    children = db.session.scalars(sa.select(User).where(User.parents.contains(parent))).all()
+    assert children == [student]  # parent1 has no other child
+    assert {e.tutor.email for e in db.session.scalars(sa.select(Enrollment).filter_by(student_id=student.id))} \
+        == {"tutor1@example.com", "tutor2@example.com"}
 
 
 def test_seed_demo_password_option(app, runner):

@@ -11,7 +11,9 @@ import recurring_ical_events
 import sqlalchemy as sa
 
 from tests.factories import make_enrollment, make_session, make_user
-from webapp.calendar import services as S
+from tests.lesson_support import cancel_lesson, mark_lesson, move_lesson
+from webapp.lessons import plans
+from webapp.lessons.listing import lessons_in_window
 from webapp.calendar.views import feed_path, issue_feed
 from webapp.extensions import db
 from webapp.models import CalendarFeed, Whiteboard
@@ -36,20 +38,20 @@ def term(tutor):
     weekly = make_session(maths, date(2026, 1, 6), time(16, 0), time(17, 0), is_recurring=True,
                           session_frequency="weekly", recurring_pattern=pattern(["Tuesday", "Thursday"]),
                           alarm_enabled=True, alarm_before_minutes=30, topics=["Algebra", "Fractions"])
-    S.set_series_end(weekly, until=date(2026, 6, 30))
-    S.edit_occurrence(weekly, date(2026, 1, 8), status="completed", student_attendance_status="late",
+    plans.set_series_end(weekly, until=date(2026, 6, 30))
+    mark_lesson(weekly, date(2026, 1, 8), status="completed", student_attendance_status="late",
                       topics_covered=["Algebra"], note="Late by 10 minutes")
-    S.cancel_occurrence(weekly, date(2026, 3, 26))  # right before London's DST change
-    S.cancel_occurrence(weekly, date(2026, 3, 31))  # right after it
-    S.move_occurrence(weekly, date(2026, 4, 2), date(2026, 4, 3), time(9, 30), time(10, 30))
-    S.remove_occurrence(weekly, date(2026, 4, 7))
-    S.edit_following(weekly, date(2026, 5, 5), {"start_time": time(17, 0), "end_time": time(18, 0)})
+    cancel_lesson(weekly, date(2026, 3, 26))  # right before London's DST change
+    cancel_lesson(weekly, date(2026, 3, 31))  # right after it
+    move_lesson(weekly, date(2026, 4, 2), date(2026, 4, 3), time(9, 30), time(10, 30))
+    plans.remove_date(weekly, date(2026, 4, 7))
+    plans.edit_following(weekly, date(2026, 5, 5), {"start_time": time(17, 0), "end_time": time(18, 0)})
 
     biweekly = make_session(physics, date(2026, 1, 5), time(8, 0), time(9, 30), is_recurring=True,
                             session_frequency="bi-weekly", recurring_pattern=pattern(["Monday", "Friday"]),
                             session_mode="in-person", location="Bole library")
-    S.set_series_end(biweekly, count=20)
-    S.cancel_occurrence(biweekly, date(2026, 1, 19))
+    plans.set_series_end(biweekly, count=20)
+    cancel_lesson(biweekly, date(2026, 1, 19))
 
     board = Whiteboard(title="Geometry board", board_url="https://board.example.com/g1")
     db.session.add(board)
@@ -75,8 +77,8 @@ def feed_of(client, user) -> icalendar.Calendar:
 
 def test_recurring_ical_events_finds_exactly_our_lessons_over_a_year(client, term):
     tz = ZoneInfo(term.timezone)
-    ours = {(o.session.id, o.start, o.end, o.cancelled)
-            for o in S.calendar_lessons(term, YEAR_START, YEAR_END)}
+    ours = {(o.session.id, o.starts_at(tz), o.ends_at(tz), o.cancelled)
+            for o in lessons_in_window(term, YEAR_START, YEAR_END)}
     theirs = set()
     for event in recurring_ical_events.of(feed_of(client, term)).between(YEAR_START, YEAR_END + timedelta(days=1)):
         session_id = int(str(event["UID"]).split("-")[1].split("@")[0])
@@ -86,7 +88,7 @@ def test_recurring_ical_events_finds_exactly_our_lessons_over_a_year(client, ter
     assert len(ours) > 100
     assert theirs == ours
     # and the wall clock holds across DST: every lesson of the weekly series at 16:00 or 17:00 local
-    london = {o.start.astimezone(tz).time() for o in S.calendar_lessons(term, YEAR_START, YEAR_END)
+    london = {o.starts_at(tz).astimezone(tz).time() for o in lessons_in_window(term, YEAR_START, YEAR_END)
               if o.session.session_date == date(2026, 1, 6) and not o.moved}
     assert london == {time(16, 0)}
 

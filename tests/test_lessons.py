@@ -1,6 +1,7 @@
-"""One lesson of a series, through the test client: its page, inline marking (htmx and plain
-posts), cancel and move, editing the series for every lesson to come or from a lesson on,
-the series' end in the form, and overlaps with lessons of series."""
+"""One lesson, of a one-time session or of a series, through the test client: its page, the
+row's click-to-edit cells and the page's form (htmx and plain posts), every value each
+control offers, the question before completing a lesson to come, stale versions, notes, moves
+and their overlap check."""
 from __future__ import annotations
 
 import re
@@ -11,11 +12,11 @@ import sqlalchemy as sa
 
 from tests.conftest import csrf_from
 from tests.factories import make_enrollment, make_session, make_user, today
-from tests.querycount import count_queries
-from webapp import recurrence as R
-from webapp.calendar import services as S
+from tests.lesson_support import mark_lesson
+from webapp import choices as C
 from webapp.extensions import db
-from webapp.models import Session, SessionOccurrence, SessionSeries
+from webapp.lessons.access import lesson_on
+from webapp.models import LessonRecord, Session
 
 
 def next_weekday(day: date, weekday: int) -> date:
@@ -24,8 +25,8 @@ def next_weekday(day: date, weekday: int) -> date:
 
 @pytest.fixture
 def term(app):
-    """A tutor's weekly Tuesday-and-Thursday series that started three weeks ago, and
-    another tutor's series."""
+    """A tutor's weekly Tuesday-and-Thursday series that started three weeks ago, a one-time
+    session next week, and another tutor's series."""
     tutor = make_user(email="tutor@example.com", name="Abebe Kebede")
     student = make_user("student", name="Selam Girma")
     enrollment = make_enrollment(tutor, student, course="Mathematics")
@@ -33,12 +34,14 @@ def term(app):
     series = make_session(enrollment, first, time(16), time(17), topics=["Fractions", "Decimals"],
                           is_recurring=True, session_frequency="weekly",
                           recurring_pattern={"days": ["Tuesday", "Thursday"], "months": [], "specific_dates": []})
+    single = make_session(enrollment, today() + timedelta(days=8), time(9), time(10), topics=["Algebra"])
     other = make_enrollment(make_user(email="other@example.com"), course="Physics")
     theirs = make_session(other, first, time(16), time(17), is_recurring=True, session_frequency="weekly",
                           recurring_pattern={"days": ["Tuesday"], "months": [], "specific_dates": []})
     db.session.commit()
-    upcoming = [d for d in R.series_dates(series, until=today() + timedelta(days=30)) if d > today()]
-    return {"tutor": tutor, "enrollment": enrollment, "series": series, "theirs": theirs,
+    upcoming = [first + timedelta(days=7 * w + d) for w in range(8) for d in (0, 2)]
+    upcoming = [d for d in upcoming if d > today()]
+    return {"tutor": tutor, "enrollment": enrollment, "series": series, "single": single, "theirs": theirs,
             "first": first, "next": upcoming[0], "later": upcoming[1:]}
 
 
@@ -48,58 +51,68 @@ def tutor_client(client, auth, term):
     return client
 
 
-def lesson_url(session_id: int, day: date, action: str = "") -> str:
+def url(session_id: int, day: date, action: str = "") -> str:
     return f"/sessions/{session_id}/lessons/{day.isoformat()}" + (f"/{action}" if action else "")
 
 
 def version_in(html: str) -> str:
-    return re.search(r'name="version"[^>]*value="([^"]*)"', html).group(1)
+    return re.search(r'name="version" value="([^"]*)"', html).group(1)
 
 
-def post_lesson(client, session_id: int, day: date, action: str, data: dict, hx: bool = True):
-    page = client.get(lesson_url(session_id, day)).text
-    headers = {"HX-Request": "true", "X-CSRFToken": csrf_from(page)} if hx else {}
+def lesson(session_id: int, day: date):
+    db.session.expire_all()
+    return lesson_on(db.session.get(Session, session_id), day)
+
+
+def open_cell(client, session_id, day, field):
+    """A row's cell opened for change, as htmx asks for it."""
+    answer = client.get(url(session_id, day, f"edit/{field}"), headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "<html" not in answer.text
+    return answer
+
+
+def post_row(client, session_id, day, data, csrf=None, version=None):
+    """A row's editor posting, as htmx sends it (the version of the opened cell)."""
+    if version is None:
+        version = version_in(open_cell(client, session_id, day, "status").text)
+    csrf = csrf or csrf_from(client.get("/sessions").text)
+    return client.post(url(session_id, day), data={"view": "row", "version": version, **data},
+                       headers={"HX-Request": "true", "X-CSRFToken": csrf})
+
+
+def post_page(client, session_id, day, data, hx=True):
+    page = client.get(url(session_id, day)).text
     body = {"version": version_in(page), **data}
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_from(page)} if hx else {}
     if not hx:
         body["csrf_token"] = csrf_from(page)
-    return client.post(lesson_url(session_id, day, action), data=body, headers=headers)
-
-
-def override(session_id: int, day: date) -> SessionOccurrence | None:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(SessionOccurrence).filter_by(session_id=session_id, original_date=day))
-
-
-def lesson_of(session_id: int, day: date) -> R.Occurrence:
-    db.session.expire_all()
-    return S.occurrence(db.session.get(Session, session_id), day)
+    return client.post(url(session_id, day), data=body, headers=headers)
 
 
 # --- The page ---------------------------------------------------------------------------
 
 
-def test_the_lesson_page_shows_one_lesson_with_its_controls(tutor_client, term):
-    page = tutor_client.get(lesson_url(term["series"].id, term["next"]))
-    assert page.status_code == 200
+def test_every_lesson_has_a_page_one_time_and_series_alike(tutor_client, term):
     day = term["next"]
+    page = tutor_client.get(url(term["series"].id, day))
+    assert page.status_code == 200
     assert f"Lesson on {day:%a} {day.day} {day:%b %Y}, 16:00–17:00" in page.text
-    assert 'id="lesson-marking"' in page.text and 'hx-target="this"' in page.text
-    assert 'name="tutor_attendance_status"' in page.text and 'name="note"' in page.text
-    assert "Fractions" in page.text and 'name="new_date"' in page.text
+    assert 'id="lesson"' in page.text and 'id="marks"' in page.text
+    for name in ("status", "tutor_attendance_status", "student_attendance_status", "priority_level", "note"):
+        assert f'name="{name}"' in page.text
     assert f'href="/sessions/{term["series"].id}/edit?from={day.isoformat()}"' in page.text
+    single = term["single"]
+    page = tutor_client.get(url(single.id, single.session_date))
+    assert page.status_code == 200 and 'name="note"' in page.text and "09:00–10:00" in page.text
 
 
-@pytest.mark.parametrize("day", ["2026-02-30", "not-a-date", "1999-01-01"])
+@pytest.mark.parametrize("day", ["2026-02-30", "not-a-date", "1999-01-01", "9999-11-01", "0001-01-01"])
 def test_a_date_that_is_not_a_lesson_is_a_404(tutor_client, term, day):
     assert tutor_client.get(f"/sessions/{term['series'].id}/lessons/{day}").status_code == 404
     off_day = term["next"] + timedelta(days=1)  # a Wednesday or a Friday
-    assert tutor_client.get(lesson_url(term["series"].id, off_day)).status_code == 404
-
-
-def test_a_one_time_session_has_no_lesson_pages(tutor_client, term):
-    single = make_session(term["enrollment"], today() + timedelta(days=2))
-    db.session.commit()
-    assert tutor_client.get(lesson_url(single.id, single.session_date)).status_code == 404
+    assert tutor_client.get(url(term["series"].id, off_day)).status_code == 404
+    single = term["single"]
+    assert tutor_client.get(url(single.id, single.session_date + timedelta(days=1))).status_code == 404
 
 
 def test_another_tutors_lessons_are_404_on_every_lesson_route(app, tutor_client, term):
@@ -109,306 +122,250 @@ def test_another_tutors_lessons_are_404_on_every_lesson_route(app, tutor_client,
     for rule in app.url_map.iter_rules():
         if "day" not in rule.arguments:
             continue
-        path = rule.rule.replace("<int:session_id>", str(theirs.id)).replace("<day>", day.isoformat())
+        path = (rule.rule.replace("<int:session_id>", str(theirs.id)).replace("<isodate:day>", day.isoformat())
+                .replace("<field>", "status"))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = tutor_client.open(path, method=method, headers={"X-CSRFToken": csrf, "HX-Request": "true"},
-                                         data={"status": "cancelled", "note": "x", "version": "new"})
+                                         data={"status": "cancelled", "note": "x", "version": "x", "view": "row"})
             assert response.status_code == 404, (method, path)
             walked += 1
-    assert walked >= 6
-    assert override(theirs.id, day) is None
+    assert walked >= 7
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonRecord)) == 0
 
 
 def test_lesson_changes_need_a_csrf_token(tutor_client, term):
-    response = tutor_client.post(lesson_url(term["series"].id, term["next"], "status"),
-                                 data={"status": "cancelled", "version": "new"})
+    response = tutor_client.post(url(term["series"].id, term["next"]),
+                                 data={"status": "cancelled", "version": "x", "fields": "status"})
     assert response.status_code == 400
-    assert override(term["series"].id, term["next"]) is None
+    assert lesson(term["series"].id, term["next"]).status == "scheduled"
 
 
-# --- Marking one lesson -----------------------------------------------------------------
+# --- The rows' click-to-edit cells ------------------------------------------------------
 
 
-def test_marking_a_lesson_changes_only_that_lesson(tutor_client, term):
+def test_a_row_shows_values_as_text_and_opens_one_control_at_a_time(tutor_client, term):
     sid, day = term["series"].id, term["next"]
-    response = post_lesson(tutor_client, sid, day, "attendance", {"student_attendance_status": "late"})
-    assert response.status_code == 200 and "<html" not in response.text
-    assert "HX-Request" in response.headers["Vary"]
-    assert 'id="lesson-marking"' in response.text
-    assert '<option value="late" selected>' in response.text
-    assert post_lesson(tutor_client, sid, day, "status", {"status": "completed"}).status_code == 200
-    assert post_lesson(tutor_client, sid, day, "topics-covered", {"topics_covered": ["Decimals"]}).status_code == 200
-    response = post_lesson(tutor_client, sid, day, "note", {"note": "  Needs more practice with ½ + ⅓.  "})
-    assert response.status_code == 200 and "Needs more practice" in response.text
-    lesson = lesson_of(sid, day)
-    assert (lesson.status, lesson.student_attendance_status, lesson.topics_covered, lesson.note) == \
-        ("completed", "late", ["Decimals"], "Needs more practice with ½ + ⅓.")
-    other = lesson_of(sid, term["later"][0])
-    assert (other.status, other.student_attendance_status, other.topics_covered) == ("scheduled", None, [])
-    series = db.session.get(Session, sid)
-    assert series.status == "scheduled" and series.student_attendance_status is None
+    row = tutor_client.get(url(sid, day, "row"), headers={"HX-Request": "true"}).text
+    assert row.startswith(f'<tr id="l{sid}-{day:%Y%m%d}"') and "<select" not in row and "<form" not in row
+    assert f'href="{url(sid, day, "edit/status")}"' in row and ">Scheduled</a>" in row
+    for field, control in (("status", 'name="status"'), ("priority", 'name="priority_level"'),
+                           ("attendance", 'name="student_attendance_status"'), ("topics", 'name="topics_covered"')):
+        opened = open_cell(tutor_client, sid, day, field).text
+        assert opened.startswith(f'<tr id="l{sid}-') and control in opened and opened.count("<form") == 1
+        assert 'name="view" value="row"' in opened
+    # without JavaScript a cell leads to the lesson's page
+    plain = tutor_client.get(url(sid, day, "edit/status"))
+    assert plain.status_code == 303 and plain.headers["Location"] == url(sid, day) + "#status"
+    assert tutor_client.get(url(sid, day, "edit/colour"), headers={"HX-Request": "true"}).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["series", "single"])
+def test_every_value_each_row_control_offers_is_accepted(tutor_client, term, kind):
+    s = term["series"] if kind == "series" else term["single"]
+    day = term["next"] if kind == "series" else s.session_date
+    offered = {
+        "status": re.findall(r'<option value="([^"]*)"', open_cell(tutor_client, s.id, day, "status").text),
+        "priority_level": re.findall(r'<option value="([^"]*)"', open_cell(tutor_client, s.id, day, "priority").text),
+    }
+    attendance = open_cell(tutor_client, s.id, day, "attendance").text
+    offered["tutor_attendance_status"] = re.findall(r'<option value="([^"]*)"', attendance.split("Student")[0])
+    offered["student_attendance_status"] = re.findall(r'<option value="([^"]*)"', attendance.split("Student")[1])
+    assert offered["status"] == list(C.SESSION_STATUSES) and offered["priority_level"] == list(C.PRIORITY_LEVELS)
+    assert offered["student_attendance_status"][0] == "" and \
+        sorted(offered["student_attendance_status"][1:]) == sorted(C.ATTENDANCE_STATUSES)
+    csrf = csrf_from(tutor_client.get("/sessions").text)
+    for name, values in offered.items():
+        for value in values:
+            data = {"fields": name, name: value, "confirm": "1"}
+            answer = post_row(tutor_client, s.id, day, data, csrf)
+            assert answer.status_code == 200, (name, value, answer.text[:300])
+            assert answer.text.startswith(f'<tr id="l{s.id}-') and "<form" not in answer.text
+            assert getattr(lesson(s.id, day), name) == (value or None)
+
+
+def test_any_status_can_be_corrected_in_one_step(tutor_client, term):
+    sid, day = term["series"].id, term["first"]  # a lesson in the past
+    for status in ("completed", "scheduled", "cancelled", "scheduled", "in-progress", "completed"):
+        answer = post_row(tutor_client, sid, day, {"fields": "status", "status": status})
+        assert answer.status_code == 200 and f">{C.STATUS_LABELS[status]}</a>" in answer.text
+        assert lesson(sid, day).status == status
+
+
+def test_completing_a_lesson_to_come_asks_first(tutor_client, term):
+    sid, day = term["series"].id, term["next"]
+    asked = post_row(tutor_client, sid, day, {"fields": "status", "status": "completed"})
+    assert asked.status_code == 200 and "has not begun yet. Mark it completed?" in asked.text
+    assert 'name="confirm" value="1"' in asked.text
+    assert lesson(sid, day).status == "scheduled"
+    assert post_row(tutor_client, sid, day, {"fields": "status", "status": "completed", "confirm": "1"},
+                    version=version_in(asked.text)).status_code == 200
+    assert lesson(sid, day).status == "completed"
+    # cancelling or starting one needs no question
+    assert "<select" not in post_row(tutor_client, sid, term["later"][0], {"fields": "status", "status": "cancelled"}).text
+
+
+def test_attendance_is_marked_both_at_once_and_unmarked(tutor_client, term):
+    sid, day = term["series"].id, term["first"]
+    answer = post_row(tutor_client, sid, day, {"fields": ["tutor_attendance_status", "student_attendance_status"],
+                                               "tutor_attendance_status": "present", "student_attendance_status": "late"})
+    assert answer.status_code == 200 and "Tutor: Present<br>Student: Late" in answer.text
+    post_row(tutor_client, sid, day, {"fields": "tutor_attendance_status", "tutor_attendance_status": ""})
+    got = lesson(sid, day)
+    assert (got.tutor_attendance_status, got.student_attendance_status) == (None, "late")
+
+
+def test_topics_covered_ticks_planned_topics_and_keeps_the_others(tutor_client, term):
+    single = term["single"]
+    mark_lesson(single, single.session_date, topics_covered=["Typed on the page"])
+    answer = post_row(tutor_client, single.id, single.session_date,
+                      {"fields": "topics_covered", "topics_covered": ["Algebra", "Typed on the page"]})
+    assert answer.status_code == 200 and "✓ Algebra" in answer.text
+    assert lesson(single.id, single.session_date).topics_covered == ["Algebra", "Typed on the page"]
+    assert reload_session(single).topics_covered == ["Algebra", "Typed on the page"]  # the row is the lesson
+
+
+def reload_session(s: Session) -> Session:
+    db.session.expire_all()
+    return db.session.get(Session, s.id)
 
 
 def test_a_refused_change_says_why_in_place_and_changes_nothing(tutor_client, term):
     sid, day = term["series"].id, term["next"]
-    assert post_lesson(tutor_client, sid, day, "status", {"status": "completed"}).status_code == 200
-    response = post_lesson(tutor_client, sid, day, "status", {"status": "scheduled"})
-    assert response.status_code == 422 and "can only become" in response.text
-    assert 'id="lesson-marking"' in response.text and "<html" not in response.text
-    response = post_lesson(tutor_client, sid, day, "topics-covered", {"topics_covered": ["Not planned"]})
-    assert response.status_code == 422 and "Only planned topics" in response.text
-    response = post_lesson(tutor_client, sid, day, "note", {"note": "x" * 5000})
-    assert response.status_code == 422 and "at most 2000 characters" in response.text
-    response = post_lesson(tutor_client, sid, day, "attendance", {"tutor_attendance_status": "asleep"})
-    assert response.status_code == 422
-    lesson = lesson_of(sid, day)
-    assert (lesson.status, lesson.topics_covered, lesson.note, lesson.tutor_attendance_status) == \
-        ("completed", [], None, None)
+    for data, message in (({"fields": "status", "status": "finished"}, "Choose scheduled"),
+                          ({"fields": "tutor_attendance_status", "tutor_attendance_status": "asleep"}, "Must be one of"),
+                          ({"fields": "priority_level", "priority_level": "whenever"}, "Choose low"),
+                          ({"fields": "note", "note": "x" * 5000}, "at most 2000 characters")):
+        answer = post_row(tutor_client, sid, day, data)
+        assert answer.status_code == 422 and message in answer.text and 'role="alert"' in answer.text
+        assert answer.text.startswith(f'<tr id="l{sid}-')
+    got = lesson(sid, day)
+    assert (got.status, got.tutor_attendance_status, got.priority_level, got.note) == ("scheduled", None, "medium", None)
 
 
-def test_a_stale_lesson_gives_a_conflict_in_place(tutor_client, term):
+@pytest.mark.parametrize("kind", ["series", "single"])
+def test_a_stale_row_gives_a_conflict_in_place_with_the_values_as_saved_now(tutor_client, term, kind):
+    s = term["series"] if kind == "series" else term["single"]
+    day = term["next"] if kind == "series" else s.session_date
+    old = version_in(open_cell(tutor_client, s.id, day, "priority").text)
+    assert post_row(tutor_client, s.id, day, {"fields": "priority_level", "priority_level": "urgent"},
+                    version=old).status_code == 200
+    answer = post_row(tutor_client, s.id, day, {"fields": "priority_level", "priority_level": "low"}, version=old)
+    assert answer.status_code == 409 and "Someone else changed this lesson" in answer.text
+    assert ">Urgent</a>" in answer.text  # what is saved now
+    assert lesson(s.id, day).priority_level == "urgent"
+
+
+# --- The lesson page's form ---------------------------------------------------------------
+
+
+def test_a_saved_change_updates_every_label_of_the_page_out_of_band(tutor_client, term):
+    sid, day = term["series"].id, term["first"]
+    answer = post_page(tutor_client, sid, day, {"fields": ["status", "priority_level", "note"], "status": "completed",
+                                                "priority_level": "urgent", "note": "Good progress."})
+    assert answer.status_code == 200 and "<html" not in answer.text
+    assert '<header id="lesson-head" class="page-head" hx-swap-oob="true">' in answer.text
+    assert ">Completed</span>" in answer.text and ">Urgent priority</span>" in answer.text
+    assert re.search(r'id="lesson-version" name="version" value="[0-9a-f]+" hx-swap-oob="true"', answer.text)
+    assert 'id="lesson-saved"' in answer.text and "Saved at " in answer.text
+    assert version_in(answer.text) == lesson(sid, day).version
+    got = lesson(sid, day)
+    assert (got.status, got.priority_level, got.note) == ("completed", "urgent", "Good progress.")
+    page = tutor_client.get(url(sid, day)).text  # and the page as loaded again
+    assert ">Completed</span>" in page and "Good progress.</textarea>" in page
+
+
+def test_a_one_time_session_has_a_note_too(tutor_client, term):
+    single = term["single"]
+    answer = post_page(tutor_client, single.id, single.session_date, {"fields": "note", "note": "  Bring a calculator.  "})
+    assert answer.status_code == 200 and "Saved at " in answer.text
+    assert lesson(single.id, single.session_date).note == "Bring a calculator."
+    assert reload_session(single).updated_at is not None
+
+
+def test_a_refused_or_stale_change_on_the_page_answers_the_whole_lesson_in_place(tutor_client, term):
     sid, day = term["series"].id, term["next"]
-    page = tutor_client.get(lesson_url(sid, day)).text
-    headers = {"HX-Request": "true", "X-CSRFToken": csrf_from(page)}
-    old = version_in(page)
-    assert tutor_client.post(lesson_url(sid, day, "attendance"), headers=headers,
-                             data={"version": old, "tutor_attendance_status": "present"}).status_code == 200
-    response = tutor_client.post(lesson_url(sid, day, "attendance"), headers=headers,
-                                 data={"version": old, "tutor_attendance_status": "absent"})
-    assert response.status_code == 409 and "Someone else changed this session" in response.text
-    assert '<option value="present" selected>' in response.text  # what is saved now
-    assert lesson_of(sid, day).tutor_attendance_status == "present"
+    refused = post_page(tutor_client, sid, day, {"fields": "note", "note": "x" * 3000})
+    assert refused.status_code == 422 and refused.headers["HX-Retarget"] == "#lesson"
+    assert refused.text.lstrip().startswith('<article id="lesson"') and 'aria-invalid="true"' in refused.text
+    page = tutor_client.get(url(sid, day)).text
+    mark_lesson(term["series"], day, status="cancelled")  # someone else, meanwhile
+    stale = tutor_client.post(url(sid, day), data={"version": version_in(page), "fields": "note", "note": "x"},
+                              headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)})
+    assert stale.status_code == 409 and "Someone else changed this lesson" in stale.text
+    assert stale.headers["HX-Reswap"] == "outerHTML" and ">Cancelled</span>" in stale.text
+    assert lesson(sid, day).note is None
+
+
+def test_completing_from_the_page_asks_first_too(tutor_client, term):
+    sid, day = term["series"].id, term["next"]
+    asked = post_page(tutor_client, sid, day, {"fields": ["status", "note"], "status": "completed", "note": "Early"})
+    assert asked.status_code == 200 and asked.headers["HX-Retarget"] == "#lesson"
+    assert "Mark it completed anyway?" in asked.text and 'name="note" value="Early"' in asked.text
+    assert lesson(sid, day).status == "scheduled"
 
 
 def test_marking_works_without_javascript(tutor_client, term):
-    sid, day = term["series"].id, term["next"]
-    response = post_lesson(tutor_client, sid, day, "status", {"status": "cancelled"}, hx=False)
-    assert response.status_code == 303 and response.headers["Location"] == lesson_url(sid, day)
+    sid, day = term["series"].id, term["first"]
+    response = post_page(tutor_client, sid, day, {"fields": ["status", "tutor_attendance_status"],
+                                                  "status": "cancelled", "tutor_attendance_status": ""}, hx=False)
+    assert response.status_code == 303 and response.headers["Location"] == url(sid, day)
     page = tutor_client.get(response.headers["Location"]).text
     assert "Saved." in page and ">Cancelled</span>" in page
-    response = post_lesson(tutor_client, sid, day, "status", {"status": "completed"}, hx=False)
-    assert response.status_code == 303
-    assert "can only become" in tutor_client.get(lesson_url(sid, day)).text
-    assert lesson_of(sid, day).cancelled
+    refused = post_page(tutor_client, sid, day, {"fields": "status", "status": "over"}, hx=False)
+    assert refused.status_code == 422 and "<html" in refused.text and "Choose scheduled" in refused.text
+    assert lesson(sid, day).status == "cancelled"
 
 
-def test_the_calendar_shows_what_was_marked(tutor_client, term):
+# --- Moves --------------------------------------------------------------------------------
+
+
+def move(client, session_id, day, to: date, start="10:00", end="11:00", **extra):
+    page = client.get(url(session_id, day)).text
+    return client.post(url(session_id, day, "move"), data={
+        "csrf_token": csrf_from(page), "version": re.search(r'id="move-version" name="version" value="([^"]*)"',
+                                                            page).group(1),
+        "date": to.isoformat(), "start_time": start, "end_time": end, **extra})
+
+
+def test_moving_a_lesson_of_a_series_keeps_its_url_and_the_rule(tutor_client, term):
     sid, day = term["series"].id, term["next"]
-    post_lesson(tutor_client, sid, day, "status", {"status": "cancelled"})
-    week = tutor_client.get(f"/calendar/week?date={day.isoformat()}").text
-    link = f'href="{lesson_url(sid, day)}"'
-    assert link in week
-    assert "status-cancelled" in week.split(link)[0].rsplit("<a", 1)[-1]
+    response = move(tutor_client, sid, day, day + timedelta(days=1))
+    assert response.status_code == 303 and response.headers["Location"] == url(sid, day)
+    page = tutor_client.get(url(sid, day)).text
+    assert "Moved from" in page and "10:00–11:00" in page
+    got = lesson(sid, day)
+    assert (got.date, got.start_time, got.moved) == (day + timedelta(days=1), time(10), True)
+    assert lesson(sid, term["later"][0]).start_time == time(16)  # the others stay
 
 
-def test_the_lesson_page_and_its_changes_take_a_fixed_number_of_queries(app, tutor_client, term):
+def test_moving_a_one_time_session_moves_its_lesson_and_its_note(tutor_client, term):
+    single = term["single"]
+    was = single.session_date
+    mark_lesson(single, was, note="Room 3")
+    to = was + timedelta(days=2)
+    response = move(tutor_client, single.id, was, to, "11:00", "12:30")
+    assert response.status_code == 303 and response.headers["Location"] == url(single.id, to)
+    s = reload_session(single)
+    assert (s.session_date, s.start_time, s.duration) == (to, time(11), 90)
+    assert lesson(single.id, to).note == "Room 3"
+    assert tutor_client.get(url(single.id, was)).status_code == 404  # its lesson is keyed by its date
+
+
+def test_a_move_onto_another_lesson_warns_and_can_be_made_anyway(tutor_client, term):
     sid, day = term["series"].id, term["next"]
-    page = tutor_client.get(lesson_url(sid, day)).text
-    headers = {"HX-Request": "true", "X-CSRFToken": csrf_from(page)}
-    with count_queries(db.engine) as get:
-        tutor_client.get(lesson_url(sid, day))
-    with count_queries(db.engine) as post:
-        tutor_client.post(lesson_url(sid, day, "status"), headers=headers,
-                          data={"version": version_in(page), "status": "completed"})
-    assert get.count <= 8, get.statements
-    assert post.count <= 12, post.statements
+    single = term["single"]
+    warned = move(tutor_client, sid, day, single.session_date, "09:30", "10:30")
+    assert warned.status_code == 422 and "The new time overlaps 1 other lesson" in warned.text
+    assert f'href="{url(single.id, single.session_date)}"' in warned.text and 'name="move_anyway"' in warned.text
+    assert not lesson(sid, day).moved
+    made = move(tutor_client, sid, day, single.session_date, "09:30", "10:30", move_anyway="y")
+    assert made.status_code == 303 and lesson(sid, day).date == single.session_date
 
 
-# --- Cancel, move, and edits of the series ----------------------------------------------
-
-
-def test_move_one_lesson(tutor_client, term):
+def test_a_bad_move_says_why_and_changes_nothing(tutor_client, term):
     sid, day = term["series"].id, term["next"]
-    page = tutor_client.get(lesson_url(sid, day)).text
-    target = day + timedelta(days=1)
-    data = {"csrf_token": csrf_from(page), "version": version_in(page), "new_date": target.isoformat(),
-            "new_start_time": "10:00", "new_end_time": "09:00"}
-    response = tutor_client.post(lesson_url(sid, day, "move"), data=data)
-    assert response.status_code == 422 and "The end must be after the start." in response.text
-    assert 'value="10:00"' in response.text  # what the tutor typed is still there
-    assert override(sid, day) is None
-    response = tutor_client.post(lesson_url(sid, day, "move"), data={**data, "new_end_time": "11:00"})
-    assert response.status_code == 303
-    page = tutor_client.get(response.headers["Location"]).text
-    assert "Lesson moved." in page and f"Moved from {day:%a} {day.day}" in page
-    lesson = lesson_of(sid, day)
-    assert (lesson.date, lesson.start_time, lesson.end_time, lesson.moved) == (target, time(10), time(11), True)
-    week = tutor_client.get(f"/calendar/week?date={target.isoformat()}").text
-    assert lesson_url(sid, day) in week and "moved" in week
-
-
-def edit_form(client, session_id: int, query: str = "", **changes) -> dict:
-    """What the edit page posts when the tutor changes only `changes`."""
-    page = client.get(f"/sessions/{session_id}/edit{query}").text
-    db.session.expire_all()
-    s = db.session.get(Session, session_id)
-    scope = re.search(r'<input checked[^>]*name="scope"[^>]*value="([^"]+)"', page)
-    from_date = re.search(r'name="from_date" type="date" value="([^"]*)"', page)
-    data = {"csrf_token": csrf_from(page), "version": version_in(page),
-            "course_enrollment_id": str(s.course_enrollment_id), "topics": "\n".join(s.topics),
-            "session_date": s.session_date.isoformat(), "start_time": f"{s.start_time:%H:%M}",
-            "end_time": f"{s.end_time:%H:%M}", "session_mode": s.session_mode, "location": s.location or "",
-            "session_frequency": s.session_frequency, "recurring_days": s.recurring_pattern["days"],
-            "priority_level": s.priority_level, "status": s.status, "alarm_before_minutes": "15",
-            "tutor_attendance_status": s.tutor_attendance_status or "",
-            "student_attendance_status": s.student_attendance_status or "",
-            "scope": scope.group(1), "from_date": from_date.group(1)}
-    for name in ("until_date", "occurrence_count"):
-        prefilled = re.search(rf'name="{name}" type="[a-z]+" value="([^"]*)"', page)
-        data[name] = prefilled.group(1) if prefilled else ""
-    return data | changes
-
-
-def test_edit_all_keeps_the_past_and_a_cancelled_lesson(tutor_client, term):
-    sid, day = term["series"].id, term["next"]
-    post_lesson(tutor_client, sid, term["later"][0], "status", {"status": "cancelled"})
-    past = term["first"]
-    response = tutor_client.post(f"/sessions/{sid}/edit", data=edit_form(tutor_client, sid, start_time="15:00",
-                                                                          end_time="16:30"))
-    assert response.status_code == 303, response.text
-    db.session.expire_all()
-    old = db.session.get(Session, sid)
-    assert old.start_time == time(16)  # the lessons that happened keep their time
-    assert lesson_of(sid, past).start_time == time(16)
-    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert new_id != sid
-    assert f"Session saved for the lessons from {day:%a} {day.day} {day:%b %Y} on" in \
-        tutor_client.get(response.headers["Location"]).text
-    assert lesson_of(new_id, day).start_time == time(15)
-    assert lesson_of(new_id, term["later"][0]).cancelled  # a cancelled date stays cancelled
-    assert R.last_date(old, db.session.get(SessionSeries, sid)) < day
-
-
-def test_edit_this_and_following_from_a_lesson(tutor_client, term):
-    sid, day = term["series"].id, term["next"]
-    split = term["later"][1]
-    page = tutor_client.get(f"/sessions/{sid}/edit?from={split.isoformat()}").text
-    assert 'id="scope"' in page and f'value="{split.isoformat()}"' in page
-    data = edit_form(tutor_client, sid, f"?from={split.isoformat()}", location="Bole library", session_mode="hybrid")
-    assert data["scope"] == "following"
-    response = tutor_client.post(f"/sessions/{sid}/edit", data=data)
-    assert response.status_code == 303, response.text
-    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    db.session.expire_all()
-    assert db.session.get(Session, new_id).session_date == split
-    assert db.session.get(Session, new_id).session_mode == "hybrid"
-    assert db.session.get(Session, sid).session_mode == "online"  # the lessons before keep theirs
-    assert lesson_of(sid, day) is not None and lesson_of(sid, split) is None
-    bad = edit_form(tutor_client, sid, f"?from={(day + timedelta(days=1)).isoformat()}", location="Elsewhere",
-                    session_mode="hybrid")
-    response = tutor_client.post(f"/sessions/{sid}/edit", data=bad)
-    assert response.status_code == 422 and "is not a date of this series" in response.text
-
-
-def test_the_series_end_is_set_in_the_form(tutor_client, term):
-    sid = term["series"].id
-    end = term["later"][2]
-    response = tutor_client.post(f"/sessions/{sid}/edit", data=edit_form(tutor_client, sid, until_date=end.isoformat()))
-    assert response.status_code == 303, response.text
-    db.session.expire_all()
-    series = db.session.get(SessionSeries, sid)
-    assert series.until_date == end
-    assert R.last_date(db.session.get(Session, sid), series) == end
-    page = tutor_client.get(f"/sessions/{sid}/edit").text
-    assert f'name="until_date" type="date" value="{end.isoformat()}"' in page
-    both = edit_form(tutor_client, sid, until_date=end.isoformat(), occurrence_count="4")
-    response = tutor_client.post(f"/sessions/{sid}/edit", data=both)
-    assert response.status_code == 422 and "not both" in response.text
-    db.session.expire_all()
-    assert db.session.get(SessionSeries, sid).occurrence_count is None
-
-
-def test_a_new_session_on_a_later_lesson_of_a_series_is_an_overlap(tutor_client, term):
-    day = term["later"][0]
-    page = tutor_client.get("/sessions/new").text
-    data = {"csrf_token": csrf_from(page), "course_enrollment_id": str(term["enrollment"].id),
-            "topics": "Algebra", "session_date": day.isoformat(), "start_time": "16:30", "end_time": "17:30",
-            "session_mode": "online", "session_frequency": "one-time", "priority_level": "medium",
-            "status": "scheduled", "alarm_before_minutes": "15"}
-    response = tutor_client.post("/sessions/new", data=data)
-    assert response.status_code == 422 and "This time overlaps 1 other session" in response.text
-    assert f'href="{lesson_url(term["series"].id, day)}"' in response.text
-    post_lesson(tutor_client, term["series"].id, day, "status", {"status": "cancelled"})
-    assert tutor_client.post("/sessions/new", data=data).status_code == 303  # a cancelled lesson never clashes
-
-
-# --- The list's Today: lessons as rows of their own -----------------------------------------
-
-
-def daily_series(enrollment, n: int = 1) -> list[Session]:
-    """Series that started two weeks ago and have a lesson today (its weekday)."""
-    weekday = today().strftime("%A")
-    rows = [make_session(enrollment, today() - timedelta(days=14), time(8 + i), time(9 + i), topics=["Ratios"],
-                         is_recurring=True, session_frequency="weekly",
-                         recurring_pattern={"days": [weekday], "months": [], "specific_dates": []})
-            for i in range(n)]
-    db.session.commit()
-    return rows
-
-
-def test_today_lists_the_lessons_of_series_and_marks_them_in_their_row(tutor_client, term):
-    [series] = daily_series(term["enrollment"])
-    single = make_session(term["enrollment"], today(), time(18), time(19))
-    db.session.commit()
-    page = tutor_client.get("/sessions?tab=today").text
-    row = f'<tr id="lesson-{series.id}-{today().isoformat()}"'
-    assert row in page and f'<tr id="session-{single.id}"' in page
-    assert page.index(row) < page.index(f'<tr id="session-{single.id}"')  # in time order
-    version = re.search(rf'{row}.*?name="version" value="([^"]*)"', page, re.S).group(1)
-    response = tutor_client.post(lesson_url(series.id, today(), "attendance"),
-                                 headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)},
-                                 data={"version": version, "context": f"lesson-row-{today().isoformat()}",
-                                       "next": "/sessions?tab=today",
-                                       "student_attendance_status": "present"})
-    assert response.status_code == 200 and response.text.lstrip().startswith(row)
-    assert "<html" not in response.text and '<option value="present" selected>' in response.text
-    assert lesson_of(series.id, today()).student_attendance_status == "present"
-    assert db.session.get(Session, series.id).student_attendance_status is None  # the series row is untouched
-    assert row not in tutor_client.get("/sessions?tab=today&status=cancelled").text
-    assert row in tutor_client.get("/sessions?tab=today&is_recurring=true").text
-
-
-def test_today_takes_a_fixed_number_of_queries(app, tutor_client, term):
-    daily_series(term["enrollment"], 1)
-    with count_queries(db.engine) as one:
-        assert tutor_client.get("/sessions?tab=today").status_code == 200
-    daily_series(term["enrollment"], 6)
-    with count_queries(db.engine) as seven:
-        page = tutor_client.get("/sessions?tab=today").text
-    assert page.count('<tr id="lesson-') == 7
-    assert seven.count == one.count <= 6, seven.statements
-
-
-def test_a_series_page_lists_its_lessons_as_rows_to_mark(tutor_client, term):
-    sid, day = term["series"].id, term["next"]
-    page = tutor_client.get(f"/sessions/{sid}").text
-    rows = re.findall(r'<tr id="lesson-(\d+)-([0-9-]+)"', page)
-    assert (str(sid), day.isoformat()) in rows and (str(sid), term["later"][0].isoformat()) in rows
-    assert all(date.fromisoformat(d) >= today() - timedelta(days=14) for _, d in rows)
-    form_ids = re.findall(r'<form id="(mark-[^"]+)"', page)
-    assert len(form_ids) == len(set(form_ids))  # one marking form per lesson
-    context = f"lesson-row-{day.isoformat()}"
-    version = re.search(rf'id="mark-{sid}-{context}".*?name="version" value="([^"]*)"', page, re.S).group(1)
-    response = tutor_client.post(lesson_url(sid, day, "status"),
-                                 headers={"HX-Request": "true", "X-CSRFToken": csrf_from(page)},
-                                 data={"version": version, "context": context, "status": "cancelled"})
-    assert response.status_code == 200
-    assert response.text.lstrip().startswith(f'<tr id="lesson-{sid}-{day.isoformat()}"')
-    assert lesson_of(sid, day).cancelled
-
-
-def test_needs_marking_lists_the_past_lessons_of_series_still_to_mark(tutor_client, term):
-    sid = term["series"].id
-    past = [d for d in R.series_dates(term["series"], until=today() - timedelta(days=1))]
-    marked, cancelled, *rest = past
-    post_lesson(tutor_client, sid, marked, "status", {"status": "completed"})
-    post_lesson(tutor_client, sid, marked, "attendance", {"tutor_attendance_status": "present"})
-    post_lesson(tutor_client, sid, marked, "attendance", {"student_attendance_status": "present"})
-    post_lesson(tutor_client, sid, cancelled, "status", {"status": "cancelled"})
-    page = tutor_client.get("/sessions?tab=needs-marking").text
-    rows = [date.fromisoformat(d) for d in re.findall(rf'<tr id="lesson-{sid}-([0-9-]+)"', page)]
-    assert rows == sorted(rest, reverse=True)  # the latest first; the marked and the cancelled one are done
-    assert f"{len(rest)} lessons of your series to mark" in page
-    assert f'<tr id="session-{sid}"' not in page  # the series row itself is not a lesson to mark
-    assert "All caught up" not in page
-    assert re.findall(rf'<tr id="lesson-{sid}-', tutor_client.get("/sessions?tab=needs-marking&status=cancelled").text) == []
+    for data, message in ((dict(to=day, start="11:00", end="10:00"), "The end must be after the start."),
+                          (dict(to=date(2999, 1, 1)), "Give a date between 1900 and 2200.")):
+        response = move(tutor_client, sid, day, data.pop("to"), **data)
+        assert response.status_code == 422 and message in response.text
+    assert not lesson(sid, day).moved

@@ -1,10 +1,13 @@
-"""The shared session rules (forms and API both call `validate_session`)."""
+"""The shared rules of sessions and lessons (forms and API call `validate_session` and
+`validate_lesson`)."""
 from datetime import date, time
 
 import pytest
 
 from webapp import choices as C
-from webapp.sessions.rules import clean_pattern, validate_session
+from types import SimpleNamespace
+
+from webapp.lessons.rules import clean_pattern, validate_lesson, validate_session
 
 
 def values(**overrides):
@@ -92,14 +95,34 @@ def test_bad_patterns_say_what_is_wrong(pattern, message):
     assert message in " ".join(errors["recurring_pattern"])
 
 
-@pytest.mark.parametrize("current, new, allowed", [
-    ("scheduled", "in-progress", True), ("scheduled", "completed", True), ("scheduled", "cancelled", True),
-    ("in-progress", "completed", True), ("in-progress", "scheduled", False),
-    ("completed", "in-progress", True), ("completed", "cancelled", False),
-    ("cancelled", "scheduled", True), ("cancelled", "completed", False), ("completed", "completed", True),
-])
-def test_status_transitions(current, new, allowed):
-    error = C.transition_error(current, new)
-    assert (error is None) == allowed
-    if not allowed:
-        assert "can only become" in error
+@pytest.mark.parametrize("value", C.SESSION_STATUSES)
+def test_any_status_is_allowed_and_only_those(value):
+    assert C.status_error(value) is None
+    assert "Choose scheduled, in progress, completed, cancelled." == C.status_error("done")
+
+
+@pytest.mark.parametrize("field, value", [("session_date", date(1899, 12, 31)), ("session_date", date(2201, 1, 1))])
+def test_dates_outside_the_apps_range_are_refused_with_a_message(field, value):
+    _, errors = validate_session(values(**{field: value}))
+    assert errors[field] == ["Give a date between 1900 and 2200."]
+    _, errors = validate_session(values(session_frequency="weekly",
+                                        recurring_pattern={"specific_dates": ["9999-01-01"]}))
+    assert errors["recurring_pattern"] == ["9999-01-01: Give a date between 1900 and 2200."]
+
+
+LESSON = SimpleNamespace(start_time=time(16), end_time=time(17))
+
+
+def test_a_lesson_change_is_checked_field_by_field():
+    cleaned, errors = validate_lesson({"status": "completed", "tutor_attendance_status": None,
+                                       "topics_covered": [" Fractions ", "Fractions", ""], "note": "  Good.  "}, LESSON)
+    assert errors == {}
+    assert cleaned == {"status": "completed", "tutor_attendance_status": None, "topics_covered": ["Fractions"],
+                       "note": "Good."}
+    _, errors = validate_lesson({"status": "over", "student_attendance_status": "asleep", "priority_level": "now",
+                                 "note": "x" * 2001, "end_time": time(15), "date": date(9999, 1, 1), "colour": "red"},
+                                LESSON)
+    assert set(errors) == {"status", "student_attendance_status", "priority_level", "note", "end_time", "date", "colour"}
+    assert errors["end_time"] == ["The end must be after the start."]
+    assert errors["note"] == ["A note can be at most 2000 characters."]
+    assert validate_lesson({"note": ""}, LESSON) == ({"note": None}, {})

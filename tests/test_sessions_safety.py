@@ -8,8 +8,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests.factories import today
 from tests.sessions_support import htmx, logged_in, token, world  # noqa: F401
 from webapp.extensions import db
+from webapp.lessons.access import lesson_on
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 METHODS = ("GET",) + UNSAFE
@@ -23,11 +25,12 @@ def rules(app, argument: str | None = None):
             yield rule
 
 
-def fill(rule, session_id: int) -> str:
-    """The rule's path with `session_id` for every int argument and "x" for the others."""
+def fill(rule, session_id: int, day=None) -> str:
+    """The rule's path with `session_id` for every int argument, the lesson's date for a
+    date, a real cell for an editor's field and "x" for the others."""
     path = rule.rule
     for converter, name in re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule):
-        value = session_id if converter == "int" else "x"
+        value = {"int": session_id, "isodate": (day or today()).isoformat()}.get(converter, "status" if name == "field" else "x")
         path = re.sub(r"<(?:[^:>]+:)?" + name + ">", str(value), path)
     return path
 
@@ -52,16 +55,17 @@ def test_another_tutors_session_is_a_404_on_every_route(app, logged_in, world):
                 continue
             for headers in ({"X-CSRFToken": csrf}, htmx(csrf)):
                 theirs = logged_in.open(fill(rule, world.theirs.id), method=method, headers=headers,
-                                        data={"csrf_token": csrf, "version": world.theirs.version, "status": "completed"})
+                                        data={"csrf_token": csrf, "version": world.theirs.version, "status": "completed",
+                                              "fields": "status", "scope": "series"})
                 unknown = logged_in.open(fill(rule, 987654), method=method, headers=headers,
                                          data={"csrf_token": csrf, "status": "completed"})
                 assert theirs.status_code == unknown.status_code == 404, (method, rule.rule, theirs.status_code)
                 assert world.theirs.enrollment.student.full_name not in theirs.text
             walked.append((method, rule.endpoint))
     endpoints = {e for _, e in walked}
-    assert {"sessions.detail", "sessions.edit", "sessions.delete", "sessions.update_status",
-            "sessions.update_attendance", "sessions.update_priority", "sessions.update_featured",
-            "sessions.update_topics_covered", "api.get_session", "api.patch_session"} <= endpoints
+    assert {"sessions.detail", "sessions.edit", "sessions.delete", "sessions.feature", "lessons.show", "lessons.mark",
+            "lessons.editor", "lessons.row", "lessons.move", "api.get_session", "api.patch_session",
+            "api.get_lesson_view", "api.patch_lesson"} <= endpoints
     assert snapshot() == before
     # and my own session answers on the same walk's GET pages
     assert logged_in.get(f"/sessions/{world.mine.id}").status_code == 200
@@ -76,7 +80,8 @@ def test_every_unsafe_route_refuses_a_missing_csrf_token_and_changes_nothing(app
                 continue
             path = fill(rule, world.mine.id)
             data = {"version": world.mine.version, "status": "completed", "priority_level": "urgent",
-                    "tutor_attendance_status": "absent", "is_featured": "1", "topics_covered": "Algebra"}
+                    "tutor_attendance_status": "absent", "is_featured": "1", "topics_covered": "Algebra",
+                    "fields": "status", "scope": "series", "view": "row"}
             for headers in ({}, {"HX-Request": "true"}):
                 response = logged_in.open(path, method=method, data=data, headers=headers)
                 assert response.status_code == 400, (method, path, response.status_code)
@@ -89,16 +94,17 @@ def test_every_unsafe_route_refuses_a_missing_csrf_token_and_changes_nothing(app
 
 def test_pages_need_a_login(app, client, world):
     for rule in rules(app):
-        if not rule.endpoint.startswith("sessions.") or "GET" not in rule.methods:
+        if not rule.endpoint.startswith(("sessions.", "lessons.")) or "GET" not in rule.methods:
             continue
         response = client.get(fill(rule, world.mine.id))
         assert response.status_code == 302 and response.headers["Location"].startswith("/login"), rule.rule
 
 
 @pytest.mark.parametrize("path", ["/sessions", "/sessions/{id}", "/sessions/{id}/edit", "/sessions/new",
-                                  "/sessions/{id}/delete", "/sessions?tab=today&status=bogus"])
+                                  "/sessions/{id}/delete", "/sessions?tab=today&status=bogus",
+                                  "/sessions/{id}/lessons/{day}"])
 def test_security_headers_and_markup_the_csp_allows(logged_in, world, path):
-    response = logged_in.get(path.format(id=world.mine.id))
+    response = logged_in.get(path.format(id=world.mine.id, day=world.mine.session_date.isoformat()))
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp and "script-src 'self'" in csp
@@ -109,18 +115,17 @@ def test_security_headers_and_markup_the_csp_allows(logged_in, world, path):
     assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
 
 
-def test_huge_and_malformed_inline_input_is_refused_not_a_500(logged_in, world):
+def test_huge_and_malformed_lesson_input_is_refused_not_a_500(logged_in, world):
     csrf = token(logged_in)
-    for path, data in [
-        ("status", {"status": "x" * 100_000}),
-        ("priority", {"priority_level": "\x00"}),
-        ("attendance", {"student_attendance_status": "x" * 100_000}),
-        ("topics-covered", {"topics_covered": ["x" * 100_000] * 3}),
-        ("featured", {"is_featured": "x" * 100_000}),
-    ]:
-        response = logged_in.post(f"/sessions/{world.mine.id}/{path}", headers=htmx(csrf),
-                                  data={"version": world.mine.version, **data})
-        assert response.status_code == 422, path
-    assert logged_in.post(f"/sessions/{world.mine.id}/status", headers=htmx(csrf),
-                          data={"version": "x" * 100_000, "status": "completed"}).status_code == 409
+    path = f"/sessions/{world.mine.id}/lessons/{world.mine.session_date.isoformat()}"
+    version = lesson_on(world.mine, world.mine.session_date).version
+    for data in ({"fields": "status", "status": "x" * 100_000}, {"fields": "priority_level", "priority_level": "\x00"},
+                 {"fields": "student_attendance_status", "student_attendance_status": "x" * 100_000},
+                 {"fields": "topics_covered", "topics_covered": ["x" * 100_000] * 3},
+                 {"fields": "note", "note": "x" * 100_000}):
+        response = logged_in.post(path, headers=htmx(csrf), data={"version": version, "view": "row", **data})
+        assert response.status_code == 422, data
+    assert logged_in.post(path, headers=htmx(csrf), data={"version": "x" * 100_000, "view": "row", "fields": "status",
+                                                          "status": "cancelled"}).status_code == 409
     assert logged_in.get("/sessions/99999999999999999999999").status_code == 404
+    assert logged_in.get("/sessions/99999999999999999999999/lessons/2026-01-01").status_code == 404

@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -56,14 +57,21 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
 
 
+def register_converters(app: Flask) -> None:
+    from .converters import IsoDateConverter
+
+    app.url_map.converters["isodate"] = IsoDateConverter
+
+
 def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
+    from .sessions.lesson_views import bp as lessons_bp
     from .sessions.views import bp as sessions_bp
     from .tokens.views import bp as tokens_bp
 
-    for blueprint in (auth_bp, sessions_bp, api_bp, tokens_bp, calendar_bp):
+    for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp):
         app.register_blueprint(blueprint)
     if app.config["BENCHMARK_BASELINE"]:  # only for bench/: never in production
         from .baseline import bp as baseline_bp
@@ -91,8 +99,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import choices
+    from .formatting import FILTERS
     from .markup import option_tags
 
+    app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(
         choices=choices,
         option_tags=option_tags,

@@ -6,6 +6,10 @@ throughput as a fraction of "the fastest thing Flask does here":
 
 - GET  /baseline/fortunes: TechEmpower's Fortunes: one SELECT of 12 rows through
   SQLAlchemy, one fortune added in memory, sorted, rendered (escaped) by Jinja.
+- GET  /baseline/rows/<tutor_id>: the tutor's next 50 one-time lessons from one query (the
+  session, its enrollment and student joined), as a plain Jinja table with the list's columns
+  as text: the same rows as `/sessions?is_recurring=false`, without the app's paging,
+  filters, login or click-to-edit markup.
 - POST /baseline/update/<id>: read one session by primary key, move its status one step,
   commit, render a one-row fragment: the database work of an inline change without the
   login, ownership check, validation or the real row template.
@@ -22,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from . import choices as C
 from .extensions import db
-from .models import Session
+from .models import Enrollment, Session, User
 
 bp = Blueprint("baseline", __name__, url_prefix="/baseline")
 
@@ -72,13 +76,27 @@ def fortunes():
     return render_template("baseline/fortunes.html", fortunes=rows)
 
 
+@bp.get("/rows/<int:tutor_id>")
+def rows(tutor_id: int):
+    """The plain table of the same rows as the list of one-time lessons to come."""
+    today = C.local_today()
+    found = db.session.execute(
+        sa.select(Session.session_date, Session.start_time, Session.end_time, Session.topics, Session.session_mode,
+                  Session.status, Session.tutor_attendance_status, Session.student_attendance_status,
+                  Session.priority_level, User.full_name, Enrollment.course)
+        .join(Enrollment, Enrollment.id == Session.course_enrollment_id).join(User, User.id == Enrollment.student_id)
+        .where(Enrollment.tutor_id == tutor_id, Session.session_date >= today, sa.not_(Session.is_recurring))
+        .order_by(Session.session_date, Session.start_time, Session.id).limit(50)).all()
+    return render_template("baseline/rows.html", rows=found)
+
+
 @bp.post("/update/<int:session_id>")
 def update(session_id: int):
     """Read one session, move its status one step along the allowed path, render a row."""
     session = db.session.get(Session, session_id)
     if session is None:
         abort(404)
-    session.status = C.STATUS_TRANSITIONS[session.status or C.DEFAULT_STATUS][0]
+    session.status = C.next_status(session.status)
     db.session.commit()
     return render_template("baseline/_row.html", session=session)
 

@@ -6,6 +6,7 @@ One source of truth: the models (CHECK constraints), the forms (choices), the AP
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SESSION_MODES = ("online", "in-person", "hybrid")
 ATTENDANCE_STATUSES = ("present", "absent", "late", "excused")
@@ -41,13 +42,17 @@ TOPICS_MAX_COUNT = 50
 MODES_NEEDING_LOCATION = ("in-person", "hybrid")
 MAX_SESSION_MINUTES = 24 * 60
 
-# Status changes a tutor may make; a refused change is explained with the allowed ones.
-STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "scheduled": ("in-progress", "completed", "cancelled"),
-    "in-progress": ("completed", "cancelled"),
-    "completed": ("in-progress",),  # reopen
-    "cancelled": ("scheduled",),  # reinstate
-}
+# Every date the app accepts (session dates, series ends, moves, list and calendar
+# parameters) lies in this range: a date in year 1 or 9999 is refused with a message,
+# never expanded for seconds of CPU or sent to a driver that cannot hold it.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2200, 12, 31)
+# The most lessons one request may expand from the rules of series (a month of a very busy
+# tutor is a few hundred); beyond it the request is refused with a clear message.
+MAX_LESSONS_PER_REQUEST = 20_000
+WINDOW_MAX_DAYS = 366  # the widest window of /api/lessons
+HORIZON_DAYS = 366  # how far ahead an open-ended series is listed
+SERIES_MAX_LESSONS = 1000  # "after N lessons"
 
 STATUS_LABELS = {
     "scheduled": "Scheduled",
@@ -104,18 +109,47 @@ def end_time_for(start: time, minutes: int) -> time:
     return (datetime.combine(date.min, start) + timedelta(minutes=minutes)).time()
 
 
-def transition_error(current: str | None, new: str) -> str | None:
-    """Why a status change is refused, or None when it is allowed."""
-    if new not in SESSION_STATUSES:
-        return f"Unknown status '{new}'."
-    if current == new:
-        return None
-    allowed = STATUS_TRANSITIONS.get(current or "scheduled", ())
-    if new in allowed:
-        return None
-    names = ", ".join(STATUS_LABELS[s].lower() for s in allowed) or "nothing"
-    return (f"A {STATUS_LABELS.get(current or 'scheduled', current).lower()} session "
-            f"can only become {names}.")
+def status_error(value: str | None) -> str | None:
+    """Why a status is refused, or None. Any status may follow any other: a tutor corrects a
+    mis-click (completed or cancelled back to scheduled) in one step."""
+    if value not in SESSION_STATUSES:
+        return "Choose " + ", ".join(STATUS_LABELS[s].lower() for s in SESSION_STATUSES) + "."
+    return None
+
+
+def next_status(value: str | None) -> str:
+    """The status after this one, in the order of SESSION_STATUSES (benchmarks and races cycle
+    through them)."""
+    i = SESSION_STATUSES.index(value or DEFAULT_STATUS)
+    return SESSION_STATUSES[(i + 1) % len(SESSION_STATUSES)]
+
+
+def date_error(value: date | None) -> str | None:
+    """Why a date is refused (outside DATE_MIN..DATE_MAX), or None."""
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        return f"Give a date between {DATE_MIN.year} and {DATE_MAX.year}."
+    return None
+
+
+# --- Time zones: every "today" is the user's, never the machine's -------------------------
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The user's zone; an unknown or empty name falls back to the platform default."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def local_now(tz: ZoneInfo | str | None = None) -> datetime:
+    """Now in the zone, as a naive wall-clock datetime (what lesson dates and times are)."""
+    tz = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    return datetime.now(tz).replace(tzinfo=None)
+
+
+def local_today(tz: ZoneInfo | str | None = None) -> date:
+    return local_now(tz).date()
 
 
 def canonical_weekday(raw: str) -> str | None:

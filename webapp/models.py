@@ -295,10 +295,12 @@ tutor_sessions_archive = sa.Table(
 )
 
 
-# --- Series, occurrences and the calendar feed (issue 5) -------------------------------
+# --- Series and lessons ------------------------------------------------------------------
 # A session with is_recurring is a series. `sessions` keeps exactly its 27 columns, so what a
-# series has beyond them lives in `session_series`, and what one occurrence has of its own
-# lives in `session_occurrences`, keyed like iCal's RECURRENCE-ID by (series, original date).
+# series has beyond them lives in `session_series`, and what one lesson of a series has of its
+# own lives in `session_occurrences`, keyed like iCal's RECURRENCE-ID by (series, original
+# date). A one-time session's row is its lesson; its record holds only what the 27 columns
+# cannot (the note). See webapp/lessons.
 
 
 class SessionSeries(db.Model):
@@ -316,15 +318,22 @@ class SessionSeries(db.Model):
         comment="The series (a recurring session)")
     until_date: Mapped[date | None] = mapped_column(comment="Last possible date of the series")
     occurrence_count: Mapped[int | None] = mapped_column(comment="Number of lessons in the series")
-    # Dates taken out of the series without a trace (iCal EXDATE); a cancelled lesson is an
-    # occurrence row instead, so it still shows, as cancelled.
+    # Dates taken out of the series without a trace (iCal EXDATE); a cancelled lesson is a
+    # record instead, so it still shows, as cancelled.
     exdates: Mapped[list] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'"),
         comment="ISO dates removed from the series (EXDATE)")
+    last_date: Mapped[date | None] = mapped_column(
+        comment="Original date of the last lesson of a bounded series (kept by webapp.lessons); "
+                "NULL: open-ended")
 
 
-class SessionOccurrence(db.Model):
-    """What one occurrence of a series has of its own (iCal RECURRENCE-ID)."""
+def _review_ref(comment: str):
+    return mapped_column(sa.ForeignKey("reviews.id", ondelete="SET NULL"), comment=comment)
+
+
+class LessonRecord(db.Model):
+    """What one lesson has of its own (iCal RECURRENCE-ID); NULL columns take the series'."""
 
     __tablename__ = "session_occurrences"
     __table_args__ = (
@@ -334,34 +343,39 @@ class SessionOccurrence(db.Model):
                            name="tutor_attendance_status"),
         sa.CheckConstraint(C.check_in("student_attendance_status", C.ATTENDANCE_STATUSES),
                            name="student_attendance_status"),
+        sa.CheckConstraint(C.check_in("priority_level", C.PRIORITY_LEVELS), name="priority_level"),
         sa.CheckConstraint("new_start_time IS NULL OR new_end_time IS NULL OR new_end_time > new_start_time",
                            name="new_times_ordered"),
-        # Occurrences moved into a date range (the calendar's second condition).
+        # Lessons moved into a date range (a window's second condition).
         sa.Index("ix_session_occurrences_new_date", "new_date"),
-        {"comment": "Per-occurrence records of recurring sessions, keyed by series and original date"},
+        {"comment": "Per-lesson records of sessions, keyed by session and original date"},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"), comment="The series")
-    original_date: Mapped[date] = mapped_column(comment="Date the series gives this occurrence")
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), comment="The session (a series or a one-time session)")
+    original_date: Mapped[date] = mapped_column(comment="Date the session's rule gives this lesson")
+    version: Mapped[int] = mapped_column(default=1, server_default="1",
+                                         comment="Bumped by every change: a change from an older one is refused")
     status: Mapped[str | None] = mapped_column(sa.String(20), comment="Own status; NULL: the series'")
     tutor_attendance_status: Mapped[str | None] = mapped_column(sa.String(20), comment="NULL: not marked")
     student_attendance_status: Mapped[str | None] = mapped_column(sa.String(20), comment="NULL: not marked")
+    priority_level: Mapped[str | None] = mapped_column(sa.String(20), comment="Own priority; NULL: the series'")
     topics_covered: Mapped[list | None] = mapped_column(sa.JSON, comment="Topics covered in this lesson")
     note: Mapped[str | None] = mapped_column(sa.Text, comment="Tutor's note on this lesson")
-    cancelled: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
-                                            comment="This lesson is called off")
     new_date: Mapped[date | None] = mapped_column(comment="Moved to this date")
     new_start_time: Mapped[time | None] = mapped_column(comment="Moved to this start time")
     new_end_time: Mapped[time | None] = mapped_column(comment="Moved to this end time")
+    student_review_id: Mapped[int | None] = _review_ref("The student's review of this lesson")
+    tutor_review_id: Mapped[int | None] = _review_ref("The tutor's review of this lesson")
+    parent_review_id: Mapped[int | None] = _review_ref("The parent's review of this lesson")
     created_at: Mapped[datetime | None] = mapped_column(
         default=utcnow, server_default=sa.func.current_timestamp())
     updated_at: Mapped[datetime | None] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp())
 
     def __repr__(self) -> str:
-        return f"<SessionOccurrence {self.session_id}@{self.original_date}>"
+        return f"<LessonRecord {self.session_id}@{self.original_date} v{self.version}>"
 
 
 class CalendarFeed(db.Model):

@@ -1,5 +1,5 @@
 """The calendar in Chromium: week and month views, moving between weeks with htmx, and
-marking one lesson of a series from the calendar without a page reload."""
+marking one lesson of a series opened from the calendar without a page reload."""
 from __future__ import annotations
 
 import re
@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, changed, login, mark_page, serious_axe_violations, still_same_page
 from tests.factories import make_enrollment, make_session, make_user, today
-from webapp import recurrence as R
-from webapp.calendar import services as S
 from webapp.extensions import db
+from webapp.lessons import recurrence as R
+from webapp.lessons.access import lesson_on
 from webapp.models import Session
 
 pytestmark = pytest.mark.browser
@@ -29,13 +29,13 @@ def term(app_ctx):
                           recurring_pattern={"days": days, "months": [], "specific_dates": []})
     make_session(enrollment, today() + timedelta(days=1), time(9), time(10), topics=["Algebra"])
     db.session.commit()
-    lesson = next(d for d in R.series_dates(series, until=today() + timedelta(days=14)) if d > today())
+    lesson = next(R.iter_dates(series, None, today() + timedelta(days=1), today() + timedelta(days=14), R.Budget()))
     return {"series": series, "lesson": lesson}
 
 
 def lesson_now(series_id: int, day):
     db.session.expire_all()
-    return S.occurrence(db.session.get(Session, series_id), day)
+    return lesson_on(db.session.get(Session, series_id), day)
 
 
 def test_mark_a_lesson_from_the_calendar(page, term):
@@ -50,20 +50,18 @@ def test_mark_a_lesson_from_the_calendar(page, term):
     link.click()
     page.wait_for_url(f"**/sessions/{series.id}/lessons/{day.isoformat()}")
     mark_page(page)
-    widget = "#lesson-marking"
-    assert changed(page, widget, "/attendance",
-                   lambda: page.locator(widget).get_by_label("Student attendance").select_option("late")) == 200
-    expect(page.locator(widget).get_by_label("Student attendance")).to_have_value("late")
-    assert changed(page, widget, "/status",
-                   lambda: page.locator(widget).get_by_label("Change status").select_option("cancelled")) == 200
-    expect(page.locator(f"{widget} .badge-cancelled")).to_have_text("Cancelled")
+    base = f"/sessions/{series.id}/lessons/{day.isoformat()}"
+    assert changed(page, "", base, lambda: page.get_by_label("Student attendance").select_option("late")) == 200
+    expect(page.get_by_label("Student attendance")).to_have_value("late")
+    assert changed(page, "", base, lambda: page.get_by_label("Status").select_option("cancelled")) == 200
+    expect(page.locator("#lesson-head .badge.b-cancelled")).to_have_text("Cancelled")
     assert still_same_page(page)  # no reload
     lesson = lesson_now(series.id, day)
     assert (lesson.student_attendance_status, lesson.status) == ("late", "cancelled")
     # the calendar shows it, and the other lessons stay as they were
     page.goto(f"/calendar/week?date={day.isoformat()}")
     expect(link).to_contain_text("Cancelled")
-    later = next(d for d in R.series_dates(series, until=day + timedelta(days=14)) if d > day)
+    later = next(R.iter_dates(series, None, day + timedelta(days=1), day + timedelta(days=14), R.Budget()))
     assert lesson_now(series.id, later).status == "scheduled"
 
 

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from functools import cache
+
+from .. import choices as C
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .schemas import ListQuery, Problem, SessionCreate, SessionList, SessionOut, SessionPatch, ValidationErrors
+from .schemas import (LessonList, LessonOut, LessonPatch, LessonQuery, ListQuery, Problem, SessionCreate, SessionList,
+                      SessionOut, SessionPatch, ValidationErrors)
 
 REF = "#/components/schemas/{model}"
 
@@ -48,6 +51,12 @@ IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
                  "schema": {"type": "string"}}
 SESSION_ID = {"name": "session_id", "in": "path", "required": True,
               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+ORIGINAL_DATE = {"name": "original_date", "in": "path", "required": True,
+                 "description": "The date the session (its series rule) gives the lesson, even after a move; "
+                                "between 1900-01-01 and 2200-12-31.",
+                 "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}}
+LESSON_ETAG = {"ETag": {"description": "Version of the lesson; send it back in If-Match.",
+                        "schema": {"type": "string"}}}
 COMMON_ERRORS = {
     "401": _json(_ref("Problem"), "Not logged in, or the Bearer token is unknown or revoked (a "
                                   "Bearer header is judged alone, even beside a login cookie).",
@@ -55,6 +64,7 @@ COMMON_ERRORS = {
                                        "schema": {"type": "string"}}}),
 }
 NOT_FOUND = {"404": _problem("No such session, or not one of yours.")}
+LESSON_NOT_FOUND = {"404": _problem("No such session, not one of yours, or no lesson on that date.")}
 BODY_ERRORS = {
     "400": _problem("The body is not valid JSON (or a browser request without its CSRF token)."),
     "413": _problem("The body is larger than 1 MiB."),
@@ -72,13 +82,17 @@ def _body(name: str) -> dict:
 def document() -> dict[str, Any]:
     _, top = models_json_schema(
         [(SessionCreate, "validation"), (SessionPatch, "validation"), (SessionOut, "serialization"),
-         (SessionList, "serialization"), (ValidationErrors, "serialization"), (Problem, "serialization")],
+         (SessionList, "serialization"), (LessonOut, "serialization"), (LessonList, "serialization"),
+         (LessonPatch, "validation"), (ValidationErrors, "serialization"), (Problem, "serialization")],
         ref_template=REF,
     )
     schemas = top["$defs"]
     query = ListQuery.model_json_schema()["properties"]
     list_params = [{"name": name, "in": "query", "required": False, "schema": _without_null(schema)}
                    for name, schema in query.items()]
+    lesson_params = [{"name": name, "in": "query", "required": False, "schema": _without_null(schema)}
+                     for name, schema in LessonQuery.model_json_schema()["properties"].items()]
+    lesson_ok = _json(_ref("LessonOut"), "The lesson.", LESSON_ETAG)
     session_ok = _json(_ref("SessionOut"), "The session.", ETAG)
     return {
         "openapi": "3.1.0",
@@ -150,6 +164,36 @@ def document() -> dict[str, Any]:
                                          "400": _problem("A browser request without its CSRF token."),
                                          **COMMON_ERRORS, **NOT_FOUND,
                                          "412": _problem("The session changed since your If-Match.")}},
+            },
+            "/api/lessons": {
+                "get": {
+                    "operationId": "listLessons", "summary": "List lessons in a window",
+                    "description": "One item per lesson: one-time sessions and every date of every series "
+                                   "whose (actual) date lies in [date_from, date_to], at most "
+                                   f"{C.WINDOW_MAX_DAYS} days apart. Ordered by date, start time, session "
+                                   "and original date.",
+                    "parameters": lesson_params,
+                    "responses": {"200": _json(_ref("LessonList"), "A page of lessons."),
+                                  "422": _json(_ref("ValidationErrors"), "A filter or the window is not valid."),
+                                  **COMMON_ERRORS},
+                },
+            },
+            "/api/sessions/{session_id}/lessons/{original_date}": {
+                "parameters": [SESSION_ID, ORIGINAL_DATE],
+                "get": {"operationId": "getLesson", "summary": "Get a lesson",
+                        "parameters": [IF_NONE_MATCH],
+                        "responses": {"200": lesson_ok,
+                                      "304": {"description": "Not modified since the ETag you have.",
+                                              "headers": LESSON_ETAG},
+                                      **COMMON_ERRORS, **LESSON_NOT_FOUND}},
+                "patch": {"operationId": "patchLesson", "summary": "Mark or move a lesson",
+                          "description": "Changes only this lesson (a series keeps its rule). An overlap with "
+                                         "another lesson never refuses the change. A one-time session's "
+                                         "lesson is keyed by its date: after a move its URL is the new date "
+                                         "(Content-Location).",
+                          "parameters": [IF_MATCH], "requestBody": _body("LessonPatch"),
+                          "responses": {"200": lesson_ok, **BODY_ERRORS, **COMMON_ERRORS, **LESSON_NOT_FOUND,
+                                        "412": _problem("The lesson changed since your If-Match.")}},
             },
             "/api/openapi.json": {
                 "get": {"operationId": "openapi", "summary": "This document", "security": [],

@@ -1,8 +1,9 @@
 """The API's shapes, as pydantic models. They check types and shapes; the rules between
-fields come from `webapp.sessions.rules` (the forms use the same). The OpenAPI document
+fields come from `webapp.lessons.rules` (the forms use the same). The OpenAPI document
 is generated from these models."""
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
@@ -42,6 +43,11 @@ LocalTime = Annotated[time, AfterValidator(_naive_time), WithJsonSchema(
 OutTime = Annotated[time, WithJsonSchema(
     {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?$",
      "description": "Local time, HH:MM:SS"})]
+# A date the app accepts: ISO 8601, between 1900-01-01 and 2200-12-31 (the shared rules say
+# so with a message; the pattern tells clients and generated tests the range of years).
+Day = Annotated[dt.date, WithJsonSchema(
+    {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$",
+     "description": f"YYYY-MM-DD, from {C.DATE_MIN.isoformat()} to {C.DATE_MAX.isoformat()}"}, mode="validation")]
 Mode = Literal[C.SESSION_MODES]  # type: ignore[valid-type]
 Attendance = Literal[C.ATTENDANCE_STATUSES]  # type: ignore[valid-type]
 Priority = Literal[C.PRIORITY_LEVELS]  # type: ignore[valid-type]
@@ -53,7 +59,7 @@ class RecurringPattern(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     days: list[Literal[C.WEEKDAYS]] = Field(default_factory=list, max_length=7)  # type: ignore[valid-type]
     months: list[Literal[C.MONTHS]] = Field(default_factory=list, max_length=12)  # type: ignore[valid-type]
-    specific_dates: list[date] = Field(default_factory=list, max_length=366)
+    specific_dates: list[Day] = Field(default_factory=list, max_length=366)
 
 
 def _read_only(description: str) -> Any:
@@ -81,7 +87,7 @@ class SessionFields(BaseModel):
     is_recurring: bool | None = _read_only("Read-only: follows session_frequency; must agree if sent.")
 
     course_enrollment_id: Id
-    session_date: date
+    session_date: Day
     start_time: LocalTime
     end_time: LocalTime
     topics: list[Topic] = Field(default_factory=list, json_schema_extra={"maxItems": C.TOPICS_MAX_COUNT})
@@ -125,7 +131,7 @@ class SessionPatch(SessionFields):
     model_config = ConfigDict(json_schema_extra=_no_defaults)
 
     course_enrollment_id: Id = None  # type: ignore[assignment]
-    session_date: date = None  # type: ignore[assignment]
+    session_date: Day = None  # type: ignore[assignment]
     start_time: LocalTime = None  # type: ignore[assignment]
     end_time: LocalTime = None  # type: ignore[assignment]
 
@@ -182,16 +188,14 @@ class Problem(BaseModel):
     message: str
 
 
-class ListQuery(BaseModel):
-    """Filters and paging of GET /api/sessions."""
+class Filters(BaseModel):
+    """The filters and paging that the sessions' and the lessons' lists share."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
     session_mode: Mode | None = None
     priority_level: Priority | None = None
-    date_from: date | None = None
-    date_to: date | None = None
     tutor_id: Id | None = None
     student_id: Id | None = None
     course_enrollment_id: Id | None = None
@@ -199,6 +203,70 @@ class ListQuery(BaseModel):
     is_recurring: bool | None = None
     page: Annotated[int, Field(ge=1, le=INT32)] = 1
     per_page: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class ListQuery(Filters):
+    """Filters and paging of GET /api/sessions (on the session rows)."""
+
+    date_from: Day | None = None
+    date_to: Day | None = None
+
+
+class LessonOut(BaseModel):
+    """A lesson: a one-time session's, or one date of a series (keyed by `original_date`, the
+    date the series gives it, even after a move to `date`)."""
+
+    session_id: int
+    original_date: dt.date
+    date: dt.date
+    start_time: OutTime
+    end_time: OutTime
+    status: Status
+    tutor_attendance_status: Attendance | None
+    student_attendance_status: Attendance | None
+    priority_level: Priority
+    topics: list[str]
+    topics_covered: list[str]
+    note: str | None
+    course_enrollment_id: int | None
+    student_review_id: int | None
+    tutor_review_id: int | None
+    parent_review_id: int | None
+    is_recurring: bool
+    moved: bool
+
+
+class LessonList(BaseModel):
+    items: list[LessonOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class LessonPatch(BaseModel):
+    """Any of a lesson's own values; those left out keep theirs. `date`, `start_time` and
+    `end_time` move it (a series keeps its rule). Send null to unmark an attendance or to
+    empty the note."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_defaults)
+
+    status: Status = None  # type: ignore[assignment]
+    tutor_attendance_status: Attendance | None = None
+    student_attendance_status: Attendance | None = None
+    priority_level: Priority = None  # type: ignore[assignment]
+    topics_covered: list[Topic] = Field(default=None, json_schema_extra={"maxItems": C.TOPICS_MAX_COUNT})  # type: ignore[assignment]
+    note: Annotated[Text, documented(maxLength=C.NOTE_MAX)] | None = None
+    date: Day = None  # type: ignore[assignment]
+    start_time: LocalTime = None  # type: ignore[assignment]
+    end_time: LocalTime = None  # type: ignore[assignment]
+
+
+class LessonQuery(Filters):
+    """The window, filters and paging of GET /api/lessons (status and priority are each lesson's)."""
+
+    date_from: Day | None = Field(default=None, description="Default: today (the caller's zone)")
+    date_to: Day | None = Field(default=None, description=f"Default: date_from + 30 days; at most "
+                                                           f"{C.WINDOW_MAX_DAYS} days after date_from")
 
 
 FIELDS = tuple(SessionOut.model_fields)
@@ -218,6 +286,21 @@ def to_json(session) -> dict[str, Any]:
             value = []
         out[name] = value
     return out
+
+
+def lesson_json(lesson) -> dict[str, Any]:
+    session = lesson.session
+    return {
+        "session_id": session.id, "original_date": lesson.original_date.isoformat(),
+        "date": lesson.date.isoformat(), "start_time": lesson.start_time.isoformat(),
+        "end_time": lesson.end_time.isoformat(), "status": lesson.status,
+        "tutor_attendance_status": lesson.tutor_attendance_status,
+        "student_attendance_status": lesson.student_attendance_status, "priority_level": lesson.priority_level,
+        "topics": lesson.topics, "topics_covered": list(lesson.topics_covered), "note": lesson.note,
+        "course_enrollment_id": session.course_enrollment_id,
+        "student_review_id": lesson.review_id("student"), "tutor_review_id": lesson.review_id("tutor"),
+        "parent_review_id": lesson.review_id("parent"), "is_recurring": lesson.is_series, "moved": lesson.moved,
+    }
 
 
 def error_messages(exc, what: str = "field") -> dict[str, list[str]]:

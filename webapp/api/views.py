@@ -1,9 +1,9 @@
-"""JSON API under /api: the tutor's sessions, with the same rules as the forms."""
+"""JSON API under /api: the tutor's sessions and their lessons, with the same rules as the forms."""
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,11 +13,17 @@ from pydantic import ValidationError
 
 from .. import choices as C
 from ..extensions import csrf, db
-from ..models import Enrollment, Session
-from ..sessions import services
-from ..sessions.queries import apply_filters, get_session_or_404, ordered, visible_sessions
+from ..lessons import plans
+from ..lessons import access
+from ..lessons.access import visible_sessions
+from ..lessons.errors import Conflict, TooManyLessons
+from ..lessons.listing import filter_sessions, lessons_in_window
+from ..lessons.marking import change_lesson
+from ..lessons.rules import validate_lesson
+from ..models import Session
 from . import auth
-from .schemas import READ_ONLY, ListQuery, SessionCreate, SessionPatch, error_messages, to_json
+from .schemas import (READ_ONLY, LessonPatch, LessonQuery, ListQuery, SessionCreate, SessionPatch, error_messages,
+                      lesson_json, to_json)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # checked below, for browser (cookie) requests only
@@ -25,6 +31,7 @@ csrf.exempt(bp)  # checked below, for browser (cookie) requests only
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 MAX_BODY = 1024 * 1024  # a session is a few KB; more is a mistake or an attack (413)
 STALE = "The session changed since you read it: GET it again and retry."
+STALE_LESSON = "The lesson changed since you read it: GET it again and retry."
 
 
 @bp.before_request
@@ -57,14 +64,24 @@ def etag(session: Session) -> str:
     return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
 
 
+def if_match_fails(current: str) -> bool:
+    """Whether If-Match names other versions than `current` (a quoted ETag; strong comparison)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return False
+    tags = tags_of(header)
+    return "*" not in tags and current not in tags
+
+
+def not_modified(current: str) -> bool:
+    return current in tags_of(request.headers.get("If-None-Match"))
+
+
 def precondition(session: Session, given: dict | None = None) -> None:
     """412 when If-Match names other versions than the current one (strong comparison), or
     when the body sends back an `updated_at` older than the session's."""
-    if_match = request.headers.get("If-Match")
-    if if_match is not None:
-        tags = tags_of(if_match)
-        if "*" not in tags and etag(session) not in tags:
-            abort(412, description=STALE)
+    if if_match_fails(etag(session)):
+        abort(412, description=STALE)
     updated = (given or {}).get("updated_at")
     if updated is not None and _utc(updated) != session.updated_at:
         abort(412, description=STALE)
@@ -145,16 +162,12 @@ def list_sessions():
         query = ListQuery.model_validate(request.args.to_dict())
     except ValidationError as exc:
         return unprocessable(error_messages(exc, what="parameter"))
-    # The filters the list page shares (same names, same meaning), then the API's own two.
-    select = apply_filters(visible_sessions(current_user), query.model_dump(exclude_none=True))
-    if query.course_enrollment_id:
-        select = select.where(Session.course_enrollment_id == query.course_enrollment_id)
-    if query.tutor_id:
-        select = select.where(Enrollment.tutor_id == query.tutor_id)
+    # The filters the list page shares (same names, same meaning), on the session rows.
+    select = filter_sessions(visible_sessions(current_user), query.model_dump(exclude_none=True))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         select.with_only_columns(Session.id).order_by(None).subquery()))
-    rows = db.session.scalars(ordered(select).limit(query.per_page)
-                              .offset((query.page - 1) * query.per_page)).all()
+    rows = db.session.scalars(select.order_by(Session.session_date, Session.start_time, Session.id)
+                              .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
     return jsonify(items=[to_json(s) for s in rows], total=total, page=query.page,
                    per_page=query.per_page)
 
@@ -163,7 +176,7 @@ def list_sessions():
 def get_session(session_id: int):
     """One session, with its ETag (304 when If-None-Match already names it)."""
     session = load(session_id)
-    if etag(session) in tags_of(request.headers.get("If-None-Match")):
+    if not_modified(etag(session)):
         response = Response(status=304)
         response.set_etag(etag(session).strip('"'))
         return response
@@ -178,8 +191,8 @@ def create_session():
         return unprocessable(errors)
     given = dump(data, whole=True)
     errors = read_only_errors(given, None) | is_recurring_error(given, given["session_frequency"])
-    values = services.new_session_values() | without_read_only(given)
-    cleaned, rule_errors = services.check(current_user, values)
+    values = plans.new_session_values() | without_read_only(given)
+    cleaned, rule_errors = plans.check(current_user, values)
     if errors or rule_errors:
         return unprocessable(rule_errors | errors)
     session = save(Session(), cleaned)
@@ -209,12 +222,12 @@ def change(session_id: int, model, whole: bool) -> Response:
         return unprocessable(errors)
     given = dump(data, whole)
     errors = read_only_errors(given, session)
-    base = services.new_session_values() if whole else services.current_values(session)
+    base = plans.new_session_values() if whole else plans.current_values(session)
     if not whole and ({"start_time", "end_time"} & set(given)) and "duration" not in given:
         base["duration"] = None  # recomputed from the new times
     values = base | without_read_only(given)
     errors |= is_recurring_error(given, values["session_frequency"])
-    cleaned, rule_errors = services.check(current_user, values, current=session)
+    cleaned, rule_errors = plans.check(current_user, values, current=session)
     if errors or rule_errors:
         return unprocessable(rule_errors | errors)
     precondition(session, given)
@@ -228,8 +241,8 @@ def delete_session(session_id: int):
     session = load(session_id)
     precondition(session)
     try:
-        services.delete(session)
-    except services.Conflict:
+        plans.delete_session(session)
+    except Conflict:
         abort(412, description=STALE)
     return Response(status=204)
 
@@ -246,8 +259,8 @@ def save(session: Session, cleaned: dict[str, Any]) -> Session:
     """Write, or answer why not: 412 when someone saved in between, 422 when a record the
     session refers to was deleted in between (the checks above saw it still there)."""
     try:
-        return services.save(session, cleaned)
-    except services.Conflict:
+        return plans.save_row(session, cleaned)
+    except Conflict:
         abort(412, description=STALE)
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -258,9 +271,96 @@ def save(session: Session, cleaned: dict[str, Any]) -> Session:
 def load(session_id: int) -> Session:
     """The ownership check (404 when unknown or not the caller's); ids beyond the column's
     range cannot exist, and some drivers refuse to even send them."""
-    if session_id > 2**31 - 1:
-        abort(404)
-    return get_session_or_404(session_id, current_user)
+    session = access.get_session(session_id, current_user)
+    if session is None:
+        abort(404, description="No such session, or not one of yours.")
+    return session
+
+
+# --- Lessons ------------------------------------------------------------------------------
+
+
+def lesson_etag(lesson) -> str:
+    return f'"{lesson.version}"'
+
+
+def lesson_response(lesson, status: int = 200) -> Response:
+    response = jsonify(lesson_json(lesson))
+    response.status_code = status
+    response.set_etag(lesson.version)
+    return response
+
+
+@bp.get("/lessons")
+def list_lessons():
+    """The lessons in a window (one-time sessions and every date of every series), filtered
+    and paged, in date and start-time order."""
+    try:
+        query = LessonQuery.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        return unprocessable(error_messages(exc, what="parameter"))
+    today = C.local_today(current_user.timezone)
+    start = query.date_from or today
+    end = query.date_to or start + timedelta(days=30)
+    errors: dict[str, list[str]] = {}
+    for name, value in (("date_from", start), ("date_to", end)):
+        if problem := C.date_error(value):
+            errors[name] = [problem]
+    if not errors and end < start:
+        errors["date_to"] = ["date_to is before date_from."]
+    elif not errors and (end - start).days > C.WINDOW_MAX_DAYS:
+        errors["date_to"] = [f"At most {C.WINDOW_MAX_DAYS} days after date_from."]
+    if errors:
+        return unprocessable(errors)
+    filters = query.model_dump(exclude_none=True, exclude={"date_from", "date_to", "page", "per_page"})
+    try:
+        lessons = lessons_in_window(current_user, start, end, filters)
+    except TooManyLessons as exc:
+        return unprocessable({"date_to": [str(exc)]})
+    first = (query.page - 1) * query.per_page
+    return jsonify(items=[lesson_json(l) for l in lessons[first:first + query.per_page]], total=len(lessons),
+                   page=query.page, per_page=query.per_page)
+
+
+def load_lesson(session_id: int, day: date):
+    found = access.get_lesson(session_id, day, current_user)
+    if found is None:
+        abort(404, description="No such lesson, or not one of yours.")
+    return found[0]
+
+
+@bp.get("/sessions/<int:session_id>/lessons/<isodate:day>")
+def get_lesson_view(session_id: int, day: date):
+    """One lesson, with its ETag (304 when If-None-Match already names it)."""
+    lesson = load_lesson(session_id, day)
+    if not_modified(lesson_etag(lesson)):
+        response = Response(status=304)
+        response.set_etag(lesson.version)
+        return response
+    return lesson_response(lesson)
+
+
+@bp.patch("/sessions/<int:session_id>/lessons/<isodate:day>")
+def patch_lesson(session_id: int, day: date):
+    """Change a lesson's own values or move it; an overlap never refuses it."""
+    lesson = load_lesson(session_id, day)
+    data, errors = json_body(LessonPatch)
+    if errors:
+        return unprocessable(errors)
+    values, errors = validate_lesson(data.model_dump(mode="python", exclude_unset=True), lesson)
+    if errors:
+        return unprocessable(errors)
+    if if_match_fails(lesson_etag(lesson)):
+        abort(412, description=STALE_LESSON)
+    try:
+        saved = change_lesson(lesson, values, None if request.headers.get("If-Match") is None else lesson.version)
+    except Conflict:
+        abort(412, description=STALE_LESSON)
+    response = lesson_response(saved)
+    if saved.original_date != lesson.original_date:  # a one-time session's lesson keys by its date
+        response.headers["Content-Location"] = url_for("api.get_lesson_view", session_id=session_id,
+                                                       day=saved.original_date)
+    return response
 
 
 def dump(data, whole: bool) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .. import choices as C
-from .. import recurrence as R
+from ..lessons.lesson import Lesson
 
 
 def today_for(user) -> date:
-    return R.local_today(getattr(user, "timezone", None))
+    return C.local_today(getattr(user, "timezone", None))
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Day:
     date: date
     in_range: bool
     is_today: bool
-    lessons: list[R.Occurrence] = field(default_factory=list)
+    lessons: list[Lesson] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -43,7 +43,7 @@ class Page:
     def count(self) -> int:
         return sum(len(d.lessons) for d in self.days if d.in_range)
 
-    def fill(self, lessons: list[R.Occurrence]) -> None:
+    def fill(self, lessons: list[Lesson]) -> None:
         by_date = {d.date: d for d in self.days}
         for lesson in lessons:
             if lesson.date in by_date:

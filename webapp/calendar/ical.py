@@ -18,7 +18,8 @@ from typing import Any, Iterable
 from icalendar import Alarm, Calendar, Event
 
 from .. import choices as C
-from .. import recurrence as R
+from ..lessons import recurrence as R
+from ..lessons.lesson import build
 
 PRODID = "-//Tutor sessions//Calendar feed//EN"
 UID_DOMAIN = "tutor-sessions"
@@ -87,10 +88,10 @@ def _event(session: Any, start: datetime, end: datetime, status: str, covered: l
 
 def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any) -> list[Event]:
     """The master event of a series and one event per lesson with a record of its own
-    (`own`: its overrides by original date)."""
-    first = R.occurrence_of(session, session.session_date, None, tz)
+    (`own`: its records by original date)."""
+    first = build(session, session.session_date)
     master_status = "cancelled" if session.status == "cancelled" else C.DEFAULT_STATUS
-    master = _event(session, first.start, first.end, master_status, [], None)
+    master = _event(session, first.starts_at(tz), first.ends_at(tz), master_status, [], None)
     last = R.last_date(session, series)
     parts = R.rule_parts(session)
     if parts is not None:
@@ -105,52 +106,58 @@ def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any
     if removed:
         master.add("exdate", [datetime.combine(d, session.start_time, tz) for d in removed])
     events = [master]
-    if own:
-        valid = set(R.series_dates(session, series, until=max(own)))
-        # The first lesson carries the row's own marks: an override of it is still one event.
-        for original, override in sorted(own.items()):
-            if original not in valid:
-                continue
-            lesson = R.occurrence_of(session, original, override, tz)
-            event = _event(session, lesson.start, lesson.end, lesson.status, lesson.topics_covered, lesson.note)
-            event.add("recurrence-id", datetime.combine(original, session.start_time, tz))
-            events.append(event)
+    # The first lesson carries the row's own marks: a record of it is still one event.
+    for original, record in sorted(own.items()):
+        if not R.is_lesson_date(session, series, original):
+            continue
+        lesson = build(session, original, record)
+        event = _event(session, lesson.starts_at(tz), lesson.ends_at(tz), lesson.status, lesson.topics_covered,
+                       lesson.note)
+        event.add("recurrence-id", datetime.combine(original, session.start_time, tz))
+        events.append(event)
     return events
 
 
-def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], overrides: list[Any]) -> bytes:
+def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], records: list[Any]) -> bytes:
     """The whole feed of `user` as bytes (text/calendar)."""
-    tz = R.zone(user.timezone)
+    tz = C.zone(user.timezone)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"Tutoring — {user.full_name}")
-    by_series = R.index_overrides(overrides)
+    by_session: dict[int, dict] = {}
+    for record in records:
+        by_session.setdefault(record.session_id, {})[record.original_date] = record
     for session in sessions:
+        own = by_session.get(session.id, {})
         if R.is_series(session):
-            for event in series_events(session, series.get(session.id), by_series.get(session.id, {}), tz):
+            for event in series_events(session, series.get(session.id), own, tz):
                 cal.add_component(event)
         else:
-            lesson = R.single(session, tz)
-            cal.add_component(_event(session, lesson.start, lesson.end, lesson.status,
-                                     lesson.topics_covered, None))
+            lesson = build(session, session.session_date, own.get(session.session_date))
+            cal.add_component(_event(session, lesson.starts_at(tz), lesson.ends_at(tz), lesson.status,
+                                     lesson.topics_covered, lesson.note))
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
 def feed_for(user: Any) -> bytes:
-    """`user`'s feed from three queries (sessions with series extras, overrides, boards)."""
+    """`user`'s feed from three queries (sessions with series extras and boards, records)."""
     import sqlalchemy as sa
+    from sqlalchemy.orm import joinedload
 
     from ..extensions import db
-    from ..models import Whiteboard
-    from .services import load_lessons
+    from ..lessons.access import visible_sessions
+    from ..models import LessonRecord, Session, SessionSeries
 
-    sessions, extras, overrides = load_lessons(user)
-    # Loaded once into the identity map, so `session.whiteboard` costs no query per session.
-    board_ids = {s.whiteboard_id for s in sessions if s.whiteboard_id is not None}
-    if board_ids:
-        db.session.scalars(sa.select(Whiteboard).where(Whiteboard.id.in_(board_ids))).all()
-    return build_feed(user, sessions, extras, overrides)
+    query = (visible_sessions(user).options(joinedload(Session.whiteboard))
+             .outerjoin(SessionSeries, SessionSeries.session_id == Session.id).add_columns(SessionSeries)
+             .order_by(Session.session_date, Session.start_time, Session.id))
+    rows = db.session.execute(query).all()
+    sessions = [row[0] for row in rows]
+    extras = {row[0].id: row[1] for row in rows if row[1] is not None}
+    records = db.session.scalars(sa.select(LessonRecord).where(
+        LessonRecord.session_id.in_(visible_sessions(user).with_only_columns(Session.id)))).all()
+    return build_feed(user, sessions, extras, records)

@@ -1,16 +1,19 @@
 """Calendar views (month, week), the tutor's secret iCal feed, and the page to manage it."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import choices as C
 from ..extensions import db
+from ..lessons.errors import TooManyLessons
+from ..lessons.listing import lessons_in_window
 from ..models import CalendarFeed
+from ..web import is_htmx
 from . import grid
 from .ical import feed_for
-from .services import calendar_lessons
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 PUBLIC_ENDPOINTS = ("calendar.feed",)  # the feed is read by calendar apps: its token is the key
@@ -24,20 +27,23 @@ def require_login():
     return login_required(lambda: None)()
 
 
-def is_htmx() -> bool:
-    return bool(request.htmx and not request.htmx.history_restore_request)
-
-
 def _day() -> date:
-    """The day asked for with ?date=YYYY-MM-DD; today (the tutor's) when missing or bad."""
-    raw = request.args.get("date", "")
+    """The day asked for with ?date=YYYY-MM-DD; today (the user's) when missing, bad or
+    outside the app's range of dates (the pages around it would leave it)."""
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         return grid.today_for(current_user)
+    if C.date_error(day - timedelta(days=42)) or C.date_error(day + timedelta(days=42)):
+        return grid.today_for(current_user)
+    return day
 
 
 def _render(view: str, page) -> Response:
+    try:
+        page.fill(lessons_in_window(current_user, page.first, page.last))
+    except TooManyLessons as exc:
+        abort(422, description=str(exc))
     template = f"calendar/_{view}.html" if is_htmx() else f"calendar/{view}.html"
     response = Response(render_template(template, page=page, view=view))
     response.vary.add("HX-Request")
@@ -47,17 +53,13 @@ def _render(view: str, page) -> Response:
 @bp.get("")
 def month():
     """The month around ?date=, every lesson in its day."""
-    page = grid.month_page(_day(), grid.today_for(current_user))
-    page.fill(calendar_lessons(current_user, page.first, page.last))
-    return _render("month", page)
+    return _render("month", grid.month_page(_day(), grid.today_for(current_user)))
 
 
 @bp.get("/week")
 def week():
     """The week (Monday to Sunday) around ?date=; a day list on a phone."""
-    page = grid.week_page(_day(), grid.today_for(current_user))
-    page.fill(calendar_lessons(current_user, page.first, page.last))
-    return _render("week", page)
+    return _render("week", grid.week_page(_day(), grid.today_for(current_user)))
 
 
 @bp.get("/<token>.ics")

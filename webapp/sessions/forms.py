@@ -1,7 +1,9 @@
-"""The workspace's forms: the session form (create and edit) and the list's filters.
+"""The workspace's forms: the plan (create and edit a session), the list's filters, a
+lesson's move, the delete of a series, and the parsing of a lesson's marks.
 
 WTForms parses the input into Python values; the rules between fields live in
-`rules.validate_session` (shared with the API) and are applied by `services.check`.
+`lessons.rules` (shared with the API) and are applied by `lessons.plans.check` and
+`lessons.rules.validate_lesson`.
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SearchField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField)
-from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .. import choices as C
 
@@ -20,8 +22,6 @@ TEXT_MAX = 20_000  # a textarea of topics: 50 topics of 200 characters, with roo
 # Form fields that stand for one key of `recurring_pattern`.
 PATTERN_FIELDS = {"days": "recurring_days", "months": "recurring_months",
                   "specific_dates": "recurring_specific_dates"}
-# Choices as {value: label} dicts (WTForms 3.3 deprecates lists of tuples).
-ATTENDANCE_CHOICES = {"": C.ATTENDANCE_LABELS[None]} | {v: C.ATTENDANCE_LABELS[v] for v in C.ATTENDANCE_STATUSES}
 
 
 def labelled(values, labels, first: tuple[str, str] | None = None) -> dict[str, str]:
@@ -36,10 +36,6 @@ class MultiCheckboxField(SelectMultipleField):
 
 def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def none_if_empty(value):
-    return value or None
 
 
 class SessionForm(FlaskForm):
@@ -74,16 +70,6 @@ class SessionForm(FlaskForm):
     priority_level = SelectField("Priority", default=C.DEFAULT_PRIORITY,
                                  choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS))
     is_featured = BooleanField("Featured")
-    status = SelectField("Status", default=C.DEFAULT_STATUS,
-                         choices=labelled(C.SESSION_STATUSES, C.STATUS_LABELS))
-    # Edit only
-    # Empty means "not marked" (None); the rules check the value (validate_session).
-    tutor_attendance_status = SelectField("Tutor attendance", choices=ATTENDANCE_CHOICES,
-                                          filters=[none_if_empty], validate_choice=False)
-    student_attendance_status = SelectField("Student attendance", choices=ATTENDANCE_CHOICES,
-                                            filters=[none_if_empty], validate_choice=False)
-    topics_covered = TextAreaField("Topics covered", validators=[Length(max=TEXT_MAX)],
-                                   description="One topic per line.")
     version = HiddenField()
     save_anyway = BooleanField("Save anyway: I know about the overlap")
     # Edit of a series only: which of its lessons the change is for.
@@ -94,37 +80,29 @@ class SessionForm(FlaskForm):
     def set_enrollments(self, enrollments) -> None:
         self.course_enrollment_id.choices = {e.id: e.label for e in enrollments}
 
-    def values(self, editing: bool) -> dict[str, Any]:
-        """The parsed values by column name, ready for `services.check`."""
-        values: dict[str, Any] = {
-            name: getattr(self, name).data for name in (
-                "course_enrollment_id", "session_date", "start_time", "end_time", "duration",
-                "session_mode", "location", "session_frequency", "notification_enabled",
-                "alarm_enabled", "alarm_before_minutes", "priority_level", "is_featured", "status")
-        }
+    PLAN = ("course_enrollment_id", "session_date", "start_time", "end_time", "duration", "session_mode",
+            "location", "session_frequency", "notification_enabled", "alarm_enabled", "alarm_before_minutes",
+            "priority_level", "is_featured")
+
+    def values(self) -> dict[str, Any]:
+        """The plan's parsed values by column name (marks are made on the lesson, not here)."""
+        values: dict[str, Any] = {name: getattr(self, name).data for name in self.PLAN}
         values["topics"] = lines(self.topics.data)
         values["recurring_pattern"] = {
             "days": list(self.recurring_days.data or []),
             "months": list(self.recurring_months.data or []),
             "specific_dates": lines(self.recurring_specific_dates.data),
         }
-        if editing:
-            values["topics_covered"] = lines(self.topics_covered.data)
-            values["tutor_attendance_status"] = self.tutor_attendance_status.data
-            values["student_attendance_status"] = self.student_attendance_status.data
         return values
 
     def fill(self, session) -> None:
         """Pre-fill from a saved session (GET of the edit page)."""
         # Duration stays empty (it follows from start and end), so that changing the times
         # never trips over the old duration.
-        for name in ("course_enrollment_id", "session_date", "start_time", "end_time",
-                     "session_mode", "location", "session_frequency", "notification_enabled",
-                     "alarm_enabled", "alarm_before_minutes", "priority_level", "is_featured", "status",
-                     "tutor_attendance_status", "student_attendance_status"):
-            getattr(self, name).data = getattr(session, name)
+        for name in self.PLAN:
+            if name != "duration":
+                getattr(self, name).data = getattr(session, name)
         self.topics.data = "\n".join(session.topics or [])
-        self.topics_covered.data = "\n".join(session.topics_covered or [])
         pattern = session.recurring_pattern or {}
         self.recurring_days.data = pattern.get("days") or []
         self.recurring_months.data = pattern.get("months") or []
@@ -155,12 +133,47 @@ YES_NO = {"": "Any", "true": "Yes", "false": "No"}
 
 
 class MoveLessonForm(FlaskForm):
-    """Move one lesson of a series to another date or time; the rest of the series stays."""
+    """Move one lesson to another date or time; the rest of its series stays."""
 
-    new_date = DateField("Date", validators=[InputRequired("Give the date.")])
-    new_start_time = TimeField("Start", validators=[InputRequired("Give the start time.")])
-    new_end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
+    date = DateField("Date", validators=[InputRequired("Give the date.")])
+    start_time = TimeField("Start", validators=[InputRequired("Give the start time.")])
+    end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
     version = HiddenField()
+    move_anyway = BooleanField("Move anyway: I know about the overlap")
+
+
+class DeleteForm(FlaskForm):
+    """Delete a session, or (a series) one lesson, this one and the following, or all."""
+
+    scope = RadioField("What to delete", default="series", validate_choice=True,
+                       choices={"lesson": "Only this lesson (it shows as cancelled)",
+                                "following": "This lesson and every later one",
+                                "series": "The whole series"})
+    from_date = DateField("The lesson on", validators=[Optional()])
+
+
+# --- A lesson's marks: the lesson page's form and the rows' editors ------------------------
+# They post any of LESSON_FIELDS by name (plus `topics_extra`, one topic per line, on the
+# lesson page) and `fields`, which names what the form carries: a row's editor carries one
+# control, and an unticked checkbox sends nothing.
+MARK_FIELDS = ("status", "tutor_attendance_status", "student_attendance_status", "priority_level",
+               "topics_covered", "note")
+
+
+def lesson_marks(form) -> dict[str, Any]:
+    """The marks a posted form (a werkzeug MultiDict) carries, as Python values; the rules
+    (`validate_lesson`) judge them."""
+    carried = [name for name in form.getlist("fields") if name in MARK_FIELDS] or \
+        [name for name in MARK_FIELDS if name in form]
+    out: dict[str, Any] = {}
+    for name in carried:
+        if name == "topics_covered":
+            out[name] = form.getlist(name) + lines(form.get("topics_extra"))
+        elif name.endswith("_attendance_status"):
+            out[name] = (form.get(name) or "").strip() or None  # empty: not marked
+        else:
+            out[name] = form.get(name, "")
+    return out
 
 
 def _bool(value):
@@ -183,8 +196,11 @@ class FilterForm(FlaskForm):
     is_featured = SelectField("Featured", choices=YES_NO, validators=[Optional()])
     is_recurring = SelectField("Recurring", choices=YES_NO, validators=[Optional()])
 
+    # "Every lesson of this series", from the session page: kept through tabs and pages.
+    session_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**31 - 1)])
+
     NAMES = ("q", "status", "session_mode", "priority_level", "student_id", "date_from", "date_to",
-             "is_featured", "is_recurring")
+             "is_featured", "is_recurring", "session_id")
 
     def set_students(self, students) -> None:
         self.student_id.choices = {"": "All students"} | {str(i): name for i, name in students}
@@ -206,6 +222,10 @@ class FilterForm(FlaskForm):
                 value = value.strip()
             if value is not None and value != "":
                 out[name] = value
+        for name in ("date_from", "date_to"):
+            if name in out and (problem := C.date_error(out[name])):
+                getattr(self, name).errors = list(getattr(self, name).errors) + [problem]
+                out.pop(name)
         if isinstance(out.get("date_from"), date) and isinstance(out.get("date_to"), date) \
                 and out["date_to"] < out["date_from"]:
             self.date_to.errors = list(self.date_to.errors) + ["The end is before the start."]

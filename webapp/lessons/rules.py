@@ -1,8 +1,8 @@
-"""The rules a session's values must follow, as plain functions.
+"""The rules a session's and a lesson's values must follow, as plain functions.
 
-Both the WTForms forms and the JSON API parse their input into Python values and then call
-`validate_session`, so each rule is written once and both channels give the same messages.
-Allowed values and limits come from `webapp.choices`.
+The WTForms forms, the JSON API (and the CSV import) parse their input into Python values and
+then call `validate_session` or `validate_lesson`, so each rule is written once and every
+channel gives the same messages. Allowed values and limits come from `webapp.choices`.
 """
 from __future__ import annotations
 
@@ -68,11 +68,14 @@ def clean_pattern(raw: Any, errors: Errors, field: str = "recurring_pattern") ->
         dates = []
     for value in dates:
         try:
-            iso = date.fromisoformat(value).isoformat() if isinstance(value, str) else None
+            parsed = date.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
-            iso = None
+            parsed = None
+        iso = parsed.isoformat() if parsed else None
         if iso is None:
             _add(errors, field, f"'{value}' is not a date (YYYY-MM-DD).")
+        elif problem := C.date_error(parsed):
+            _add(errors, field, f"{iso}: {problem}")
         elif iso not in pattern["specific_dates"]:
             pattern["specific_dates"].append(iso)
     pattern["specific_dates"].sort()
@@ -100,14 +103,15 @@ def validate_session(values: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
         elif value not in allowed:
             _add(errors, field, f"Must be one of: {', '.join(allowed)}.")
     for field in ("tutor_attendance_status", "student_attendance_status"):
-        value = out.get(field)
-        if value is not None and value not in C.ATTENDANCE_STATUSES:
-            _add(errors, field, f"Must be one of: {', '.join(C.ATTENDANCE_STATUSES)}, or empty (not marked).")
+        if problem := attendance_error(out.get(field)):
+            _add(errors, field, problem)
 
     start, end = out.get("start_time"), out.get("end_time")
     for field in ("session_date", "start_time", "end_time"):
         if out.get(field) is None:
             _add(errors, field, "This field is required.")
+    if problem := C.date_error(out.get("session_date")):
+        _add(errors, "session_date", problem)
     if isinstance(start, time) and isinstance(end, time):
         if end <= start:
             _add(errors, "end_time", "The end must be after the start.")
@@ -138,4 +142,52 @@ def validate_session(values: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
     pattern = clean_pattern(out.get("recurring_pattern"), errors)
     # A one-time session has no pattern; a series without days repeats on its first weekday.
     out["recurring_pattern"] = pattern if out["is_recurring"] else None
+    return out, errors
+
+
+def attendance_error(value: str | None) -> str | None:
+    if value is not None and value not in C.ATTENDANCE_STATUSES:
+        return f"Must be one of: {', '.join(C.ATTENDANCE_STATUSES)}, or empty (not marked)."
+    return None
+
+
+# What a change of one lesson may carry (forms, rows, the API's lesson PATCH).
+LESSON_FIELDS = ("status", "tutor_attendance_status", "student_attendance_status", "priority_level",
+                 "topics_covered", "note", "date", "start_time", "end_time")
+
+
+def validate_lesson(values: dict[str, Any], current: Any) -> tuple[dict[str, Any], Errors]:
+    """Check a change of one lesson (any of LESSON_FIELDS, parsed) against the lesson as it is
+    (`current`: a lessons.Lesson). Returns the cleaned change and the errors by field."""
+    errors: Errors = {}
+    out = {k: v for k, v in values.items() if k in LESSON_FIELDS}
+    for name in sorted(set(values) - set(LESSON_FIELDS)):
+        _add(errors, name, "Unknown field.")
+    if "status" in out and (problem := C.status_error(out["status"])):
+        _add(errors, "status", problem)
+    for name in ("tutor_attendance_status", "student_attendance_status"):
+        if name in out and (problem := attendance_error(out[name])):
+            _add(errors, name, problem)
+    if "priority_level" in out and out["priority_level"] not in C.PRIORITY_LEVELS:
+        _add(errors, "priority_level", "Choose " + ", ".join(C.PRIORITY_LABELS[v].lower()
+                                                              for v in C.PRIORITY_LEVELS) + ".")
+    if "topics_covered" in out:
+        out["topics_covered"] = clean_topics(out["topics_covered"], "topics_covered", errors)
+    if "note" in out:
+        note = out["note"]
+        if note is not None and not isinstance(note, str):
+            _add(errors, "note", "A note is text.")
+        else:
+            out["note"] = (note or "").strip() or None
+            if out["note"] and len(out["note"]) > C.NOTE_MAX:
+                _add(errors, "note", f"A note can be at most {C.NOTE_MAX} characters.")
+    for name in ("date", "start_time", "end_time"):
+        if name in out and out[name] is None:
+            _add(errors, name, "This field is required.")
+    if "date" in out and (problem := C.date_error(out["date"])):
+        _add(errors, "date", problem)
+    start = out.get("start_time", current.start_time)
+    end = out.get("end_time", current.end_time)
+    if isinstance(start, time) and isinstance(end, time) and end <= start:
+        _add(errors, "end_time", "The end must be after the start.")
     return out, errors
