@@ -118,3 +118,26 @@ def test_create_token_prints_a_token_whose_hash_only_is_stored(app, runner):
 def test_create_token_for_an_unknown_email_fails_clearly(app, runner):
     result = runner.invoke(args=["create-token", "nobody@example.com"])
     assert result.exit_code != 0 and "No user with the email nobody@example.com" in result.output
+
+
+def test_the_demo_data_has_no_accidental_overlaps(app, runner):
+    """No tutor and no student has two lessons at once (cancelled ones aside), over the
+    demo's whole span, lessons of series included."""
+    from datetime import datetime, timedelta
+
+    from webapp.lessons.listing import lessons_in_window
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    admin = User(email="admin@example.com", full_name="Admin", role="admin")
+    lessons = [l for l in lessons_in_window(admin, today() - timedelta(days=120), today() + timedelta(days=120))
+               if not l.cancelled]
+    assert len(lessons) > 100
+    for who in ("tutor_id", "student_id"):
+        by_person: dict[int, list] = {}
+        for lesson in lessons:
+            by_person.setdefault(getattr(lesson.session.enrollment, who), []).append(
+                (datetime.combine(lesson.date, lesson.start_time), datetime.combine(lesson.date, lesson.end_time), lesson.key))
+        for spans in by_person.values():
+            spans.sort()
+            for (_, end, a), (start, _, b) in zip(spans, spans[1:]):
+                assert start >= end, (who, a, b)

@@ -369,3 +369,15 @@ def test_a_bad_move_says_why_and_changes_nothing(tutor_client, term):
         response = move(tutor_client, sid, day, data.pop("to"), **data)
         assert response.status_code == 422 and message in response.text
     assert not lesson(sid, day).moved
+
+
+def test_the_rows_hand_built_lesson_urls_are_the_routes_own(app, term):
+    from flask import url_for
+
+    from webapp.web import lesson_url
+
+    day = term["next"]
+    with app.test_request_context("/", base_url="http://localhost/prefix"):
+        assert lesson_url(term["series"].id, day) == url_for("lessons.show", session_id=term["series"].id, day=day)
+        assert lesson_url(term["series"].id, day, "edit/status") == url_for(
+            "lessons.editor", session_id=term["series"].id, day=day, field="status")

@@ -101,11 +101,14 @@ def register_template_helpers(app: Flask) -> None:
     from . import choices
     from .formatting import FILTERS
     from .markup import option_tags
+    from .web import lesson_url, script_root
 
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(
         choices=choices,
         option_tags=option_tags,
+        lesson_url=lesson_url,
+        script_root=script_root,
         has_endpoint=lambda endpoint: endpoint in app.view_functions,  # nav links of optional features
     )
     app.jinja_env.trim_blocks = True

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import request
+from markupsafe import Markup
 from flask_login import current_user
 
 from . import choices as C
@@ -35,3 +36,16 @@ def user_today() -> date:
 def user_now() -> datetime:
     """Now, on the user's wall clock (naive, like lesson dates and times)."""
     return C.local_now(current_user.timezone)
+
+
+def lesson_url(session_id: int, day: date, action: str = "", root: str | None = None) -> str:
+    """The lesson's page (and its actions), `lessons.show` built by hand: a list draws fifty
+    of them, and url_for costs more than the rest of a row (tests check both agree).
+    `root`: the application's root path, read once for a whole table."""
+    root = request.script_root if root is None else root
+    # Markup: built from an id and a date only, so the templates need not escape it again.
+    return Markup(f"{root}/sessions/{session_id}/lessons/{day.isoformat()}" + (f"/{action}" if action else ""))
+
+
+def script_root() -> str:
+    return request.script_root

@@ -12,27 +12,38 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
-from ..models import Enrollment, LessonRecord, Review, Session, SessionSeries, User, student_parents
+from ..models import Enrollment, Review, Session, SessionSeries, User, student_parents
 from . import recurrence as R
+from . import rows
 from .lesson import Lesson, build
 
 MAX_ID = 2**31 - 1  # `integer` on PostgreSQL; SQLite would overflow at 2**63
 
 
+def scope_of(role: str, user_id: int | None = None) -> sa.ColumnElement[bool]:
+    """The enrollments a user of this role may see, as a condition on `enrolled_students`
+    with the user's id as the parameter `scope_user` (a statement built once for a role
+    takes it anew at every run)."""
+    E = Enrollment.__table__.c
+    me = sa.bindparam("scope_user", user_id, type_=sa.Integer)
+    if role == "admin":
+        return sa.true()
+    if role == "student":
+        return E.student_id == me
+    if role == "parent":
+        return E.student_id.in_(sa.select(student_parents.c.student_id).where(student_parents.c.parent_id == me))
+    return E.tutor_id == me
+
+
 def enrollment_scope(user: Any) -> sa.ColumnElement[bool]:
     """The enrollments `user` may see, as a condition on `Enrollment`."""
-    if user.role == "admin":
-        return sa.true()
-    if user.role == "student":
-        return Enrollment.student_id == user.id
-    if user.role == "parent":
-        children = sa.select(student_parents.c.student_id).where(student_parents.c.parent_id == user.id)
-        return Enrollment.student_id.in_(children)
-    return Enrollment.tutor_id == user.id
+    return scope_of(user.role, user.id)
 
 
 def can_change(user: Any) -> bool:
@@ -91,36 +102,37 @@ def series_of(session: Session) -> SessionSeries | None:
     return db.session.get(SessionSeries, session.id) if R.is_series(session) else None
 
 
-def lesson_on(session: Session, original: date) -> Lesson | None:
+def lesson_on(session: Any, original: date) -> Lesson | None:
     """The lesson of a session on an original date, whoever asks (the demo data, the
     workers); None when the session gives no lesson that day."""
-    series = series_of(session)
-    if not (R.is_lesson_date(session, series, original) if R.is_series(session) else original == session.session_date):
-        return None
-    record = db.session.scalar(sa.select(LessonRecord).filter_by(session_id=session.id, original_date=original))
-    return build(session, original, record)
+    return _lesson(_lesson_statement(None), {"session_id": session.id, "day": original}, original)
 
 
-def get_lesson(session_id: int, original: date, user: Any, fresh: bool = False
-               ) -> tuple[Lesson, SessionSeries | None] | None:
-    """One lesson with its series extras, in one query (session, series, record); None when
-    the session is not the user's or gives no lesson on that original date."""
+def get_lesson(session_id: int, original: date | None, user: Any) -> tuple[Lesson, Any] | None:
+    """One lesson with its series extras, in one query (session, enrollment, series, record);
+    None when the session is not the user's or gives no lesson on that original date."""
     if not 0 < session_id <= MAX_ID or original is None:
         return None
-    record_join = sa.and_(LessonRecord.session_id == Session.id, LessonRecord.original_date == original)
-    query = (visible_sessions(user).where(Session.id == session_id)
-             .outerjoin(SessionSeries, SessionSeries.session_id == Session.id)
-             .outerjoin(LessonRecord, record_join)
-             .add_columns(SessionSeries, LessonRecord))
-    if fresh:
-        query = query.execution_options(populate_existing=True)
-    row = db.session.execute(query).first()
-    if row is None:
+    found = _lesson(_lesson_statement(user.role), {"session_id": session_id, "day": original,
+                                                   "scope_user": user.id}, original, with_series=True)
+    return found
+
+
+def _lesson(query: sa.Select, params: dict, original: date, with_series: bool = False):
+    sessions, extras, records = rows.read(query, params)
+    if not sessions:
         return None
-    session, series, record = row
-    if not R.is_series(session):
-        if original != session.session_date:
-            return None
-    elif not R.is_lesson_date(session, series, original):
+    session = sessions[0]
+    series = extras.get(session.id)
+    if not (R.is_lesson_date(session, series, original) if R.is_series(session) else original == session.session_date):
         return None
-    return build(session, original, record), series
+    lesson = build(session, original, records.get((session.id, original)))
+    return (lesson, series) if with_series else lesson
+
+
+@lru_cache(maxsize=16)
+def _lesson_statement(role: str | None) -> sa.Select:
+    S = Session.__table__.c
+    query = rows.select_sessions(record_on=sa.bindparam("day", type_=S.session_date.type)).where(
+        S.id == sa.bindparam("session_id", type_=sa.Integer))
+    return query if role is None else query.where(scope_of(role))

@@ -12,14 +12,13 @@ from types import SimpleNamespace
 from typing import Any, Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
-
 from .. import choices as C
 from ..extensions import db
-from ..models import Enrollment, Session, SessionSeries
+from ..models import Enrollment, Session, User
 from . import recurrence as R
-from .lesson import Lesson, build
-from .listing import moved_lessons, records_in, series_in, unmoved_lessons
+from . import rows
+from .lesson import Lesson
+from .listing import lessons_of, series_in
 
 # What the expansion of a planned session reads.
 PLAN_FIELDS = ("session_date", "start_time", "end_time", "is_recurring", "session_frequency", "recurring_pattern")
@@ -35,31 +34,12 @@ class Clash:
 def lessons_of_people(tutor_id: int, student_id: int | None, start: date, end: date,
                       budget: R.Budget) -> list[Lesson]:
     """Every lesson in [start, end] of the tutor's enrollments and of the student's (with
-    any tutor). Two queries."""
-    people = [Enrollment.tutor_id == tutor_id]
-    if student_id is not None:
-        people.append(Enrollment.student_id == student_id)
-    query = (sa.select(Session, SessionSeries)
-             .join(Session.enrollment)
-             .outerjoin(SessionSeries, SessionSeries.session_id == Session.id)
-             .options(contains_eager(Session.enrollment).joinedload(Enrollment.tutor),
-                      contains_eager(Session.enrollment).joinedload(Enrollment.student))
-             .where(sa.or_(*people))
-             .where(sa.or_(sa.and_(sa.not_(Session.is_recurring), Session.session_date.between(start, end)),
-                           series_in(start, end))))
-    rows = db.session.execute(query).unique().all()
-    sessions = {row[0].id: row[0] for row in rows}
-    extras = {row[0].id: row[1] for row in rows if row[1] is not None}
-    records = records_in(list(sessions), start, end)
-    out: list[Lesson] = []
-    for session in sessions.values():
-        if not R.is_series(session):
-            out.append(build(session, session.session_date, records.get((session.id, session.session_date))))
-        else:
-            dates = R.dates_between(session, extras.get(session.id), start, end, budget)
-            out.extend(unmoved_lessons(session, extras.get(session.id), dates, records))
-    out.extend(moved_lessons(sessions, records))
-    return [lesson for lesson in out if start <= lesson.date <= end]
+    any tutor, each with its tutor's zone). Two queries."""
+    E, S = Enrollment.__table__.c, Session.__table__.c
+    people = [E.tutor_id == tutor_id] + ([E.student_id == student_id] if student_id is not None else [])
+    query = rows.select_sessions(with_tutor=True).where(sa.or_(*people), sa.or_(
+        sa.and_(sa.not_(S.is_recurring), S.session_date.between(start, end)), series_in(start, end)))
+    return lessons_of(*rows.read(query), start, end, {}, budget)
 
 
 def _span(slot: Slot, tz) -> tuple[datetime, datetime]:
@@ -134,5 +114,6 @@ def _same_end(a: Any, b: Any) -> bool:
 def for_move(lesson: Lesson, day: date, start: time, end: time, now: datetime) -> list[Clash]:
     """Clashes of one lesson moved to `day`, `start`–`end`."""
     enrollment = lesson.session.enrollment
-    return find([(day, start, end)], enrollment.tutor, enrollment.student_id, now,
+    tutor = getattr(enrollment, "tutor", None) or db.session.get(User, enrollment.tutor_id)
+    return find([(day, start, end)], tutor, enrollment.student_id, now,
                 ignore=lambda l: (l.session_id, l.original_date) == (lesson.session_id, lesson.original_date))

@@ -24,7 +24,7 @@ from .. import choices as C
 from .recurrence import is_series
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a list builds hundreds, and frozen ones build slower
 class Lesson:
     session: Any  # the session row (one-time, or the series), with its enrollment
     original_date: date  # the date the session gives it: its key, even after a move

@@ -23,24 +23,34 @@ from __future__ import annotations
 import heapq
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 
 from .. import choices as C
-from ..extensions import db
 from ..models import Enrollment, LessonRecord, Session, SessionSeries
 from . import recurrence as R
-from .access import enrollment_scope, visible_sessions
+from . import rows
+from .access import scope_of
 from .lesson import Lesson, build
 
 RECORDS_FIRST_DAYS = 400
 LESSON_FILTERS = ("status", "priority_level")
 Key = tuple[date, time, int, date]
+# Conditions are built from the tables' columns: cheaper to build on every request than the
+# ORM attributes, and the same SQL.
+S, E, O, SE = Session.__table__.c, Enrollment.__table__.c, LessonRecord.__table__.c, SessionSeries.__table__.c
 
 
 # --- Filters ------------------------------------------------------------------------------
+# Each filter is SQL with a named parameter, so that a list's statement is built once for
+# each combination of filters (and role, direction, cursor) and then run with new values:
+# building, caching and compiling a statement of this size costs more than running it.
+
+SESSION_FILTERS = ("session_mode", "is_featured", "is_recurring", "course_enrollment_id", "session_id",
+                   "student_id", "tutor_id", "q")
 
 
 def _like_pattern(text: str) -> str:
@@ -51,52 +61,63 @@ def _like_pattern(text: str) -> str:
     return f"%{encoded}%"
 
 
-def session_conditions(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """The filters that belong to the session (its plan), as SQL conditions."""
+def _param(name: str, column: sa.ColumnElement, value: Any = None) -> sa.BindParameter:
+    return sa.bindparam(f"f_{name}", value, type_=column.type)
+
+
+def session_conditions(filters: dict[str, Any], values: bool = True) -> list[sa.ColumnElement[bool]]:
+    """The filters that belong to the session (its plan), as SQL (`values`: with the filters'
+    values bound, else named parameters only; see `filter_params`)."""
     out: list[sa.ColumnElement[bool]] = []
-    for name in ("session_mode", "is_featured", "is_recurring", "course_enrollment_id"):
-        if filters.get(name) is not None:
-            out.append(getattr(Session, name) == filters[name])
-    if filters.get("session_id"):
-        out.append(Session.id == filters["session_id"])
-    if filters.get("student_id"):
-        out.append(Enrollment.student_id == filters["student_id"])
-    if filters.get("tutor_id"):
-        out.append(Enrollment.tutor_id == filters["tutor_id"])
-    if filters.get("q"):
-        out.append(sa.cast(Session.topics, sa.Text).ilike(_like_pattern(filters["q"]), escape="\\"))
+    for name in SESSION_FILTERS:
+        if filters.get(name) is None or filters.get(name) == "":
+            continue
+        value = filter_params({name: filters[name]})[f"f_{name}"] if values else None
+        column = {"session_id": S.id, "student_id": E.student_id, "tutor_id": E.tutor_id}.get(name, S.get(name))
+        if name == "q":
+            out.append(sa.cast(S.topics, sa.Text).ilike(sa.bindparam("f_q", value, type_=sa.Text), escape="\\"))
+        else:
+            out.append(column == _param(name, column, value))
     return out
 
 
-def row_conditions(filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+def row_conditions(filters: dict[str, Any], values: bool = True) -> list[sa.ColumnElement[bool]]:
     """The lesson-level filters on a session row (a one-time session's lesson; the sessions API)."""
     out = []
-    if filters.get("status"):
-        out.append(sa.func.coalesce(Session.status, C.DEFAULT_STATUS) == filters["status"])
-    if filters.get("priority_level"):
-        out.append(sa.func.coalesce(Session.priority_level, C.DEFAULT_PRIORITY) == filters["priority_level"])
+    for name, default in (("status", C.DEFAULT_STATUS), ("priority_level", C.DEFAULT_PRIORITY)):
+        if filters.get(name):
+            out.append(sa.func.coalesce(S[name], default) == _param(name, S[name], filters[name] if values else None))
     return out
 
 
-def needs_marking_sql(now: datetime) -> sa.ColumnElement[bool]:
-    """One-time rows still to record: over, not cancelled, status or an attendance open
-    (the twin of Lesson.needs_marking)."""
-    status = sa.func.coalesce(Session.status, C.DEFAULT_STATUS)
+def filter_params(filters: dict[str, Any]) -> dict[str, Any]:
+    """The values of a statement built with `values=False`."""
+    out = {f"f_{k}": v for k, v in filters.items() if k in SESSION_FILTERS + LESSON_FILTERS}
+    if filters.get("q"):
+        out["f_q"] = _like_pattern(filters["q"])
+    return out
+
+
+def needs_marking_sql() -> sa.ColumnElement[bool]:
+    """One-time rows still to record: over (by the parameters now_date, now_time), not
+    cancelled, status or an attendance open (the twin of Lesson.needs_marking)."""
+    status = sa.func.coalesce(S.status, C.DEFAULT_STATUS)
+    today = sa.bindparam("now_date", type_=S.session_date.type)
     return sa.and_(
-        sa.or_(Session.session_date < now.date(),
-               sa.and_(Session.session_date == now.date(), Session.end_time <= now.time())),
+        sa.or_(S.session_date < today,
+               sa.and_(S.session_date == today, S.end_time <= sa.bindparam("now_time", type_=S.end_time.type))),
         status != "cancelled",
-        sa.or_(status.in_(("scheduled", "in-progress")), Session.tutor_attendance_status.is_(None),
-               Session.student_attendance_status.is_(None)))
+        sa.or_(status.in_(("scheduled", "in-progress")), S.tutor_attendance_status.is_(None),
+               S.student_attendance_status.is_(None)))
 
 
 def filter_sessions(query: sa.Select, filters: dict[str, Any]) -> sa.Select:
     """The sessions API's list: every filter on the rows themselves."""
     query = query.where(*session_conditions(filters), *row_conditions(filters))
     if filters.get("date_from"):
-        query = query.where(Session.session_date >= filters["date_from"])
+        query = query.where(S.session_date >= filters["date_from"])
     if filters.get("date_to"):
-        query = query.where(Session.session_date <= filters["date_to"])
+        query = query.where(S.session_date <= filters["date_to"])
     return query
 
 
@@ -110,42 +131,39 @@ def lesson_matches(lesson: Lesson, filters: dict[str, Any], now: datetime | None
 # --- Loading ----------------------------------------------------------------------------
 
 
-def series_in(start: date, end: date) -> sa.ColumnElement[bool]:
+def window(start: date | None = None, end: date | None = None) -> tuple[sa.BindParameter, sa.BindParameter]:
+    """The window's bounds as the parameters `start` and `end`."""
+    return (sa.bindparam("start", start, type_=S.session_date.type), sa.bindparam("end", end, type_=S.session_date.type))
+
+
+def series_in(start: Any, end: Any) -> sa.ColumnElement[bool]:
     """Series that can have a lesson in [start, end]: begun by its end, not ended before its
     start (by `until_date` or `last_date`), or with a lesson moved into it."""
-    moved_in = sa.exists().where(LessonRecord.session_id == Session.id, LessonRecord.new_date.between(start, end))
-    ends = sa.func.coalesce(SessionSeries.until_date, SessionSeries.last_date)
-    return sa.and_(Session.is_recurring, Session.session_date <= end,
-                   sa.or_(ends.is_(None), ends >= start, moved_in))
+    moved = LessonRecord.__table__.alias("moved")
+    moved_in = sa.exists().where(moved.c.session_id == S.id, moved.c.new_date.between(start, end))
+    ends = sa.func.coalesce(SE.until_date, SE.last_date)
+    return sa.and_(S.is_recurring, S.session_date <= end, sa.or_(ends.is_(None), ends >= start, moved_in))
 
 
-def _sessions(query: sa.Select) -> tuple[list[Session], dict[int, SessionSeries]]:
-    rows = db.session.execute(
-        query.outerjoin(SessionSeries, SessionSeries.session_id == Session.id).add_columns(SessionSeries)).all()
-    return [row[0] for row in rows], {row[0].id: row[1] for row in rows if row[1] is not None}
-
-
-def records_in(session_ids: sa.Select | list[int], start: date, end: date) -> dict[tuple[int, date], LessonRecord]:
+def records_in(session_ids: list[int], start: date, end: date) -> dict[tuple[int, date], rows.RecordRow]:
     """The records of those sessions with their original or their new date in [start, end]."""
-    if isinstance(session_ids, list) and not session_ids:
+    if not session_ids:
         return {}
-    query = sa.select(LessonRecord).where(
-        LessonRecord.session_id.in_(session_ids),
-        sa.or_(LessonRecord.original_date.between(start, end), LessonRecord.new_date.between(start, end)))
-    return {(r.session_id, r.original_date): r for r in db.session.scalars(query)}
+    return rows.read_records(sa.select(*rows.RECORD).where(
+        O.session_id.in_(session_ids), sa.or_(O.original_date.between(start, end), O.new_date.between(start, end))))
 
 
-def unmoved_lessons(session: Session, series: SessionSeries | None, dates: Iterable[date],
-                    records: dict[tuple[int, date], LessonRecord]) -> Iterator[Lesson]:
+def unmoved_lessons(session: Any, series: Any | None, dates: Iterable[date],
+                    records: dict[tuple[int, date], Any]) -> Iterator[Lesson]:
     """The series' lessons on these original dates that were not moved (moved ones come from
-    `_moved`, at their new place)."""
+    `moved_lessons`, at their new place)."""
     for day in dates:
         record = records.get((session.id, day))
         if record is None or record.new_date is None and record.new_start_time is None:
             yield build(session, day, record)
 
 
-def moved_lessons(sessions: dict[int, Session], records: dict[tuple[int, date], LessonRecord]) -> list[Lesson]:
+def moved_lessons(sessions: dict[int, Any], records: dict[tuple[int, date], Any]) -> list[Lesson]:
     return [build(sessions[sid], day, r) for (sid, day), r in records.items()
             if sid in sessions and R.is_series(sessions[sid]) and (r.new_date is not None or r.new_start_time is not None)]
 
@@ -155,17 +173,36 @@ def _matching(lessons: Iterable[Lesson], filters: dict[str, Any], now: datetime 
 
 
 def lessons_in_window(user: Any, start: date, end: date, filters: dict[str, Any] | None = None,
-                      budget: R.Budget | None = None, now: datetime | None = None) -> list[Lesson]:
-    """Every lesson `user` sees whose date lies in [start, end], filtered, in key order.
-    `now` (naive, the user's wall clock) keeps only lessons that still need marking."""
+                      budget: R.Budget | None = None, now: datetime | None = None,
+                      with_tutor: bool = False) -> list[Lesson]:
+    """Every lesson `user` sees whose date lies in [start, end], filtered, in key order. Two
+    queries. `now` (naive, the user's wall clock) keeps only lessons that still need marking;
+    `with_tutor`: each lesson's tutor (name, zone) too."""
     filters = filters or {}
     budget = budget or R.Budget()
-    query = visible_sessions(user).where(*session_conditions(filters), sa.or_(
-        sa.and_(sa.not_(Session.is_recurring), Session.session_date.between(start, end), *row_conditions(filters)),
+    query = _window_statement(user.role, _names(filters), with_tutor)
+    params = {"scope_user": user.id, "start": start, "end": end, **filter_params(filters)}
+    return lessons_of(*rows.read(query, params), start, end, filters, budget, now)
+
+
+def _names(filters: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(k for k, v in filters.items() if k in SESSION_FILTERS + LESSON_FILTERS and v not in (None, "")))
+
+
+@lru_cache(maxsize=512)
+def _window_statement(role: str, names: tuple[str, ...], with_tutor: bool) -> sa.Select:
+    filters = dict.fromkeys(names, True)
+    start, end = window()
+    return rows.select_sessions(with_tutor).where(scope_of(role), *session_conditions(filters, False), sa.or_(
+        sa.and_(sa.not_(S.is_recurring), S.session_date.between(start, end), *row_conditions(filters, False)),
         series_in(start, end)))
-    sessions, extras = _sessions(query)
+
+
+def lessons_of(sessions: list[Any], extras: dict[int, Any], own: dict[tuple[int, date], Any], start: date,
+               end: date, filters: dict[str, Any], budget: R.Budget, now: datetime | None = None) -> list[Lesson]:
+    """The lessons of these sessions in [start, end] (one more query: the series' records)."""
     by_id = {s.id: s for s in sessions}
-    records = records_in(list(by_id), start, end)
+    records = own | records_in([s.id for s in sessions if R.is_series(s)], start, end)
     out: list[Lesson] = []
     for session in sessions:
         if not R.is_series(session):
@@ -241,16 +278,16 @@ def lesson_page(user: Any, start: date, end: date, filters: dict[str, Any], curs
             start = max(start, cursor[0])
     if start > end:
         return LessonPage([], None, None)
-    sessions, extras = _page_sessions(user, start, end, filters, cursor, descending, size, now)
+    records_first = (end - start).days <= RECORDS_FIRST_DAYS
+    sessions, extras, own, records = _page_sessions(user, start, end, filters, cursor, descending, size, now,
+                                                    records_first)
     by_id = {s.id: s for s in sessions}
     series = [s for s in sessions if R.is_series(s)]
     singles = sorted((s for s in sessions if not R.is_series(s)),
                      key=lambda s: (s.session_date, s.start_time, s.id), reverse=descending)
-    records_first = (end - start).days <= RECORDS_FIRST_DAYS
-    records = records_in(list(by_id), start, end) if records_first else None
 
     streams: list[Iterator[Lesson]] = [
-        iter([build(s, s.session_date, (records or {}).get((s.id, s.session_date))) for s in singles])]
+        iter([build(s, s.session_date, own.get((s.id, s.session_date))) for s in singles])]
     for session in series:  # lazily: the merge below takes only what the page needs
         dates = R.iter_dates(session, extras.get(session.id), start, end, budget, descending=descending)
         lessons = unmoved_lessons(session, extras.get(session.id), dates, records or {})
@@ -273,7 +310,7 @@ def lesson_page(user: Any, start: date, end: date, filters: dict[str, Any], curs
         return LessonPage(taken, bound if more else None, None)
     # A long window: the page's dates are known now; read their records and apply them.
     low, high = (bound[0], end) if descending else (start, bound[0])
-    records = records_in(list(by_id), low, high)
+    records = own | records_in([s.id for s in series], low, high)
     lessons = [l for l in _rebuilt(taken, by_id, extras, records, low, high, budget)
                if _after(l.key, cursor, descending) and not _after(l.key, bound, descending)
                and lesson_matches(l, filters, now)]
@@ -282,25 +319,69 @@ def lesson_page(user: Any, start: date, end: date, filters: dict[str, Any], curs
 
 
 def _page_sessions(user: Any, start: date, end: date, filters: dict[str, Any], cursor: Key | None,
-                   descending: bool, size: int, now: datetime | None) -> tuple[list[Session], dict]:
-    """One statement: the page's one-time rows (at most size + 1 after the cursor, every
-    filter applied in SQL) and every series that can have a lesson in the window."""
-    order = (Session.session_date, Session.start_time, Session.id)
-    one_time = (sa.select(Session.id).join(Session.enrollment)
-                .where(enrollment_scope(user), *session_conditions(filters), *row_conditions(filters),
-                       sa.not_(Session.is_recurring), Session.session_date.between(start, end)))
-    if now is not None:
-        one_time = one_time.where(needs_marking_sql(now))
+                   descending: bool, size: int, now: datetime | None, records_first: bool) -> tuple:
+    """The page's one-time rows (at most size + 1 after the cursor, every filter applied in
+    SQL) and every series that can have a lesson in the window, with (`records_first`) the
+    records of the window. Two statements, or one for a long window (whose records are read
+    once the page is known)."""
+    names = _names(filters)
+    params = {"scope_user": user.id, "start": start, "end": end, **filter_params(filters)}
     if cursor is not None:
+        params.update(c_date=cursor[0], c_time=cursor[1], c_id=cursor[2])
+    if now is not None:
+        params.update(now_date=now.date(), now_time=now.time())
+    shape = (user.role, names, cursor is not None, descending, now is not None, size)
+    if filters.get("is_recurring") is False:  # no series can match: the one-time rows alone
+        found = rows.read(_one_time_statement(*shape), params)
+        return (*found, found[2])
+    if records_first:  # the hot path (today, upcoming, a window of dates)
+        sessions, extras, records = rows.read(_records_first_statement(*shape), params)
+        return sessions, extras, records, records
+    return (*rows.read(_union_statement(*shape), params), None)
+
+
+@lru_cache(maxsize=512)
+def _one_time_statement(role: str, names: tuple[str, ...], cursor: bool, descending: bool, to_mark: bool,
+                        size: int) -> sa.Select:
+    filters = dict.fromkeys(names, True)
+    order = (S.session_date, S.start_time, S.id)
+    start, end = window()
+    query = rows.select_sessions(series=False).where(
+        scope_of(role), *session_conditions(filters, False), *row_conditions(filters, False),
+        sa.not_(S.is_recurring), S.session_date.between(start, end))
+    if to_mark:
+        query = query.where(needs_marking_sql())
+    if cursor:
         position = sa.tuple_(*order)
-        one_time = one_time.where(position < sa.tuple_(*cursor[:3]) if descending
-                                  else position > sa.tuple_(*cursor[:3]))
-    one_time = one_time.order_by(*(c.desc() for c in order) if descending else order).limit(size + 1)
-    series_ids = (sa.select(Session.id).join(Session.enrollment)
-                  .outerjoin(SessionSeries, SessionSeries.session_id == Session.id)
-                  .where(enrollment_scope(user), *session_conditions(filters), series_in(start, end)))
-    ids = sa.union_all(sa.select(one_time.subquery().c.id), series_ids).subquery()
-    return _sessions(visible_sessions(user).where(Session.id.in_(sa.select(ids.c.id))))
+        after = sa.tuple_(*(sa.bindparam(f"c_{n}", type_=c.type) for n, c in zip(("date", "time", "id"), order)))
+        query = query.where(position < after if descending else position > after)
+    return query.order_by(*(c.desc() for c in order) if descending else order).limit(size + 1)
+
+
+@lru_cache(maxsize=512)
+def _records_first_statement(role: str, names: tuple[str, ...], cursor: bool, descending: bool, to_mark: bool,
+                             size: int) -> sa.CompoundSelect:
+    """One statement: the page's one-time rows with their own records, and every series that
+    can have a lesson in the window with the window's records (a row per record)."""
+    start, end = window()
+    one_time = _one_time_statement(role, names, cursor, descending, to_mark, size)
+    series = rows.select_sessions(records=(start, end)).where(
+        scope_of(role), *session_conditions(dict.fromkeys(names, True), False), series_in(start, end))
+    return sa.union_all(sa.select(one_time.subquery()), series)
+
+
+@lru_cache(maxsize=512)
+def _union_statement(role: str, names: tuple[str, ...], cursor: bool, descending: bool, to_mark: bool,
+                     size: int) -> sa.Select:
+    """One statement for a long window: the page's one-time rows and the series."""
+    start, end = window()
+    one_time = _one_time_statement(role, names, cursor, descending, to_mark, size)
+    series_ids = (sa.select(S.id).join(Enrollment.__table__, E.id == S.course_enrollment_id)
+                  .outerjoin(SessionSeries.__table__, SE.session_id == S.id)
+                  .where(scope_of(role), *session_conditions(dict.fromkeys(names, True), False),
+                         series_in(start, end)))
+    ids = sa.union_all(sa.select(one_time.with_only_columns(S.id).subquery().c.id), series_ids).subquery()
+    return rows.select_sessions().where(S.id.in_(sa.select(ids.c.id)))
 
 
 def _rebuilt(taken: list[Lesson], by_id: dict[int, Session], extras: dict[int, SessionSeries],

@@ -1,32 +1,34 @@
 """Changing one lesson (status, attendance, priority, topics covered, note, its time): the
 same function for both kinds, and every write a conditional one.
 
-- a one-time session's lesson writes its row (`UPDATE sessions … WHERE updated_at = <the
-  version read>`, the ORM's version check) and keeps its note in its record;
+- a one-time session's lesson writes its row: `UPDATE sessions … WHERE updated_at = <the
+  version read>` (the same version the ORM checks elsewhere), and keeps its note in its record;
 - a series' lesson writes its record: `UPDATE … SET version = version + 1 WHERE version =
   <read>` when it has one, else `INSERT … ON CONFLICT DO NOTHING`.
 
 Of several writers starting from the same version exactly one wins; the others get
-Conflict (no lost update, no duplicate key), on PostgreSQL and on SQLite alike.
-Callers check the values first (`rules.validate_lesson`): a change that breaks a rule is
-refused as such whatever version it names.
+Conflict (no lost update, no duplicate key), on PostgreSQL and on SQLite alike. Plain Core
+statements on the rows the lesson was read from (`rows`): a mark while teaching is the most
+frequent write there is. Callers check the values first (`rules.validate_lesson`): a change
+that breaks a rule is refused as such whatever version it names.
 """
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from .. import choices as C
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
 from .errors import Conflict
 from .lesson import Lesson, build
+from .rows import RecordRow
 
+S, O = Session.__table__.c, LessonRecord.__table__.c
 ROW_COLUMNS = {"status": "status", "tutor_attendance_status": "tutor_attendance_status",
                "student_attendance_status": "student_attendance_status", "priority_level": "priority_level",
                "topics_covered": "topics_covered", "date": "session_date", "start_time": "start_time",
@@ -43,56 +45,58 @@ def change_lesson(lesson: Lesson, values: dict[str, Any], version: str | None) -
     Returns the lesson as saved; raises Conflict, changing nothing, when it is stale."""
     if version is not None and version != lesson.version:
         raise Conflict
-    values = {k: v for k, v in values.items() if _differs(lesson, k, v)}
+    values = {k: v for k, v in values.items() if getattr(lesson, k) != v}
+    if not values:
+        return lesson
     try:
-        if lesson.is_series:
-            saved = _write_record(lesson, values)
-        else:
-            saved = _write_row(lesson, values)
+        saved = _write_record(lesson, values) if lesson.is_series else _write_row(lesson, values)
         db.session.commit()
-    except (Conflict, StaleDataError) as exc:
+    except Conflict:
         db.session.rollback()
-        raise Conflict from exc
+        raise
+    # An ORM copy of the session that this unit of work holds is now older than the row.
+    loaded = db.session.identity_map.get(identity_key(Session, lesson.session_id))
+    if loaded is not None:
+        db.session.expire(loaded)
     return saved
 
 
-def _differs(lesson: Lesson, name: str, value: Any) -> bool:
-    return getattr(lesson, name) != value
-
-
 def _write_row(lesson: Lesson, values: dict[str, Any]) -> Lesson:
-    session: Session = lesson.session
-    for name, value in values.items():
-        if name in ROW_COLUMNS:
-            setattr(session, ROW_COLUMNS[name], value)
-    if {"start_time", "end_time"} & set(values):
-        session.duration = C.duration_minutes(session.start_time, session.end_time)
+    session = lesson.session
+    columns = {ROW_COLUMNS[k]: v for k, v in values.items() if k in ROW_COLUMNS}
+    if "start_time" in columns or "end_time" in columns:
+        columns["duration"] = C.duration_minutes(columns.get("start_time", session.start_time),
+                                                 columns.get("end_time", session.end_time))
     # Every change of the lesson goes through the row's version, the note's too, so that of
     # two changes from one version exactly one wins.
-    session.updated_at = utcnow()
-    db.session.flush()  # UPDATE … WHERE updated_at = <read>: StaleDataError when it lost
+    now = utcnow()
+    same_version = S.updated_at.is_(None) if session.updated_at is None else S.updated_at == session.updated_at
+    done = db.session.execute(sa.update(Session.__table__).where(S.id == session.id, same_version)
+                              .values(updated_at=now, **columns))
+    if done.rowcount != 1:
+        raise Conflict
+    session = dataclasses.replace(session, updated_at=now, **columns)
     record = lesson.record
-    if "date" in values and record is not None:
-        db.session.execute(sa.update(LessonRecord).where(LessonRecord.id == record.id)
-                           .values(original_date=session.session_date)
-                           .execution_options(synchronize_session=False))
-        set_committed_value(record, "original_date", session.session_date)
+    if "session_date" in columns and record is not None:
+        db.session.execute(sa.update(LessonRecord.__table__).where(O.id == record.id)
+                           .values(original_date=session.session_date))
+        record = dataclasses.replace(record, original_date=session.session_date)
     if "note" in values:
-        record = _upsert_note(session, values["note"], record)
+        record = _note(session, values["note"], record, now)
     return build(session, session.session_date, record)
 
 
-def _upsert_note(session: Session, note: str | None, record: LessonRecord | None) -> LessonRecord:
+def _note(session: Any, note: str | None, record: RecordRow | None, now) -> RecordRow:
     """A one-time lesson's note (the row has no column for it); the row's version already
-    serialises writers."""
+    serialises the writers."""
     if record is None:
-        record = LessonRecord(session_id=session.id, original_date=session.session_date, note=note, version=1)
-        db.session.add(record)
-    else:
-        record.note = note
-        record.version = (record.version or 0) + 1
-    db.session.flush()
-    return record
+        row = {"session_id": session.id, "original_date": session.session_date, "version": 1, "note": note,
+               "created_at": now, "updated_at": now}
+        new_id = db.session.execute(sa.insert(LessonRecord.__table__).values(**row).returning(O.id)).scalar()
+        return RecordRow(id=new_id, **row)
+    db.session.execute(sa.update(LessonRecord.__table__).where(O.id == record.id)
+                       .values(note=note, version=O.version + 1, updated_at=now))
+    return dataclasses.replace(record, note=note, version=record.version + 1, updated_at=now)
 
 
 def _record_values(lesson: Lesson, values: dict[str, Any]) -> dict[str, Any]:
@@ -111,10 +115,9 @@ def _record_values(lesson: Lesson, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _insert(values: dict[str, Any]) -> sa.Insert:
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(LessonRecord).values(**values).on_conflict_do_nothing(
-        index_elements=["session_id", "original_date"]).returning(LessonRecord.id)
+    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(LessonRecord.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["session_id", "original_date"]).returning(O.id)
 
 
 def _write_record(lesson: Lesson, values: dict[str, Any]) -> Lesson:
@@ -127,20 +130,12 @@ def _write_record(lesson: Lesson, values: dict[str, Any]) -> Lesson:
         new_id = db.session.execute(_insert(row)).scalar()
         if new_id is None:  # a first record of the same lesson saved in between
             raise Conflict
-        saved = LessonRecord(id=new_id, **row)
+        saved = RecordRow(id=new_id, **row)
     else:
-        done = db.session.execute(
-            sa.update(LessonRecord)
-            .where(LessonRecord.id == record.id, LessonRecord.version == record.version)
-            .values(version=LessonRecord.version + 1, updated_at=now, **columns)
-            .execution_options(synchronize_session=False))
+        done = db.session.execute(sa.update(LessonRecord.__table__)
+                                  .where(O.id == record.id, O.version == record.version)
+                                  .values(version=O.version + 1, updated_at=now, **columns))
         if done.rowcount != 1:
             raise Conflict
-        for name, value in {**columns, "version": record.version + 1, "updated_at": now}.items():
-            set_committed_value(record, name, value)
-        saved = record
+        saved = dataclasses.replace(record, version=record.version + 1, updated_at=now, **columns)
     return build(lesson.session, lesson.original_date, saved)
-
-
-def record_of(session_id: int, original: date) -> LessonRecord | None:
-    return db.session.scalar(sa.select(LessonRecord).filter_by(session_id=session_id, original_date=original))

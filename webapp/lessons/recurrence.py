@@ -40,7 +40,7 @@ FREQUENCIES = {  # session_frequency -> (rrule frequency, interval)
 RRULE_WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 ICAL_FREQ = {rrule.WEEKLY: "WEEKLY", rrule.MONTHLY: "MONTHLY"}
 ICAL_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-CHUNK_DAYS = 92  # lazy expansion walks the calendar a quarter at a time
+CHUNK_DAYS = 92  # the longest step of a lazy expansion (it starts at a month and doubles)
 
 
 class Budget:
@@ -236,9 +236,9 @@ def dates_between(session: Any, series: Any | None, start: date, end: date, budg
 
 def iter_dates(session: Any, series: Any | None, start: date, end: date, budget: Budget,
                descending: bool = False) -> Iterator[date]:
-    """The same dates as `dates_between`, lazily, a quarter at a time, in either order: a
-    list page takes only the first few from each series."""
-    step = timedelta(days=CHUNK_DAYS)
+    """The same dates as `dates_between`, lazily, in either order, a month at first and then
+    longer steps: a list page takes only the first few from each series."""
+    step = timedelta(days=31)
     first = session.session_date
     lo, hi = max(start, first), min(end, C.DATE_MAX)
     bound = _known_end(session, series) if is_series(session) else first
@@ -250,12 +250,14 @@ def iter_dates(session: Any, series: Any | None, start: date, end: date, budget:
             chunk_start = max(lo, day - step)
             yield from reversed(dates_between(session, series, chunk_start, day, budget))
             day = chunk_start - timedelta(days=1)
+            step = min(step * 2, timedelta(days=CHUNK_DAYS))
     else:
         day = lo
         while day <= hi:
             chunk_end = min(hi, day + step)
             yield from dates_between(session, series, day, chunk_end, budget)
             day = chunk_end + timedelta(days=1)
+            step = min(step * 2, timedelta(days=CHUNK_DAYS))
 
 
 def is_lesson_date(session: Any, series: Any | None, day: date) -> bool:

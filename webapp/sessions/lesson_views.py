@@ -28,8 +28,8 @@ STALE = ("Someone else changed this lesson since you loaded it. Here it is as sa
 
 
 
-def load(session_id: int, day, fresh: bool = False):
-    found = get_lesson(session_id, day, current_user, fresh=fresh)
+def load(session_id: int, day):
+    found = get_lesson(session_id, day, current_user._get_current_object())
     if found is None:
         abort(404)
     return found
@@ -88,7 +88,7 @@ def mark(session_id: int, day):
     try:
         saved = change_lesson(lesson, values, request.form.get("version", ""))
     except Conflict:
-        lesson, series = load(session_id, day, fresh=True)
+        lesson, series = load(session_id, day)
         return _answer(lesson, series, 409, view, message=STALE, message_kind="conflict")
     return _answer(saved, series, 200, view, saved=True)
 
@@ -147,7 +147,7 @@ def move(session_id: int, day):
     try:
         saved = change_lesson(lesson, values, form.version.data or "")
     except Conflict:
-        lesson, series = load(session_id, day, fresh=True)
+        lesson, series = load(session_id, day)
         return _page(lesson, series, 409, move_form=form, message=STALE, message_kind="conflict")
     flash("Saved.", "success")
     return redirect(url_for("lessons.show", session_id=session_id, day=saved.original_date), code=303)

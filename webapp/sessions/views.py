@@ -48,8 +48,9 @@ def require_tutor() -> None:
 @bp.get("")
 def index():
     """The user's lessons: tabs, filters and pages; the results alone for htmx."""
+    user = current_user._get_current_object()  # the proxy costs on every attribute read
     form = FilterForm(request.args)
-    form.set_students(db.session.execute(students_of(current_user)).all())
+    form.set_students(db.session.execute(students_of(user)).all())
     filters = form.filters()
     tab = request.args.get("tab")
     if tab not in TABS:
@@ -63,7 +64,7 @@ def index():
     cursor = decode_key(request.args.get("after"))
     status = 200
     try:
-        page = lesson_page(current_user, start, end, filters, cursor, newest_first,
+        page = lesson_page(user, start, end, filters, cursor, newest_first,
                            current_app.config["SESSIONS_PER_PAGE"], now if to_mark else None)
     except TooManyLessons as exc:
         page, status = None, 422
