@@ -196,8 +196,10 @@ def test_malformed_or_non_object_bodies(api, raw):
 
 def test_put_replaces_the_whole_session(api, world):
     session = world["sessions"][0]
+    version = api.get(f"/api/sessions/{session.id}").headers["ETag"]
     response = api.put(f"/api/sessions/{session.id}", json=body(world["mine"], session_mode="hybrid",
-                                                                 location="Library", status="in-progress"))
+                                                                 location="Library", status="in-progress"),
+                       headers={"If-Match": version})
     assert response.status_code == 200, response.json
     data = response.json
     assert (data["session_mode"], data["location"], data["status"]) == ("hybrid", "Library", "in-progress")
@@ -235,8 +237,9 @@ def test_any_status_may_follow_any_other_so_a_mis_click_is_corrected_in_one_step
 
 
 def test_review_and_whiteboard_references(api, world):
-    review = Review(reviewer_id=world["mine"].student_id, rating=5, comment="Great")
-    board = Whiteboard(title="Board")
+    review = Review(reviewer_id=world["mine"].student_id, rating=5, comment="Great",
+                    enrollment_id=world["mine"].id, author_role="student")
+    board = Whiteboard(title="Board", created_by=world["tutor"].id)
     db.session.add_all([review, board])
     db.session.commit()
     session = world["sessions"][0]
@@ -249,7 +252,7 @@ def test_review_and_whiteboard_references(api, world):
 
 def test_delete(api, world):
     session = world["sessions"][0]
-    response = api.delete(f"/api/sessions/{session.id}")
+    response = api.delete(f"/api/sessions/{session.id}", headers={"If-Match": api.get(f"/api/sessions/{session.id}").headers["ETag"]})
     assert response.status_code == 204 and response.data == b""
     assert api.get(f"/api/sessions/{session.id}").status_code == 404
 
@@ -671,7 +674,7 @@ def test_the_openapi_document_needs_no_login(client):
 def test_a_reference_deleted_between_check_and_save_is_422_not_500(api, world, monkeypatch):
     from webapp.lessons import plans as services
 
-    board = Whiteboard(title="Board")
+    board = Whiteboard(title="Board", created_by=world["tutor"].id)
     db.session.add(board)
     db.session.commit()
     board_id, session = board.id, world["sessions"][0]

@@ -77,12 +77,19 @@ def fuzz(served, seeded, mode: GenerationMode) -> dict[str, collections.Counter]
                     case.path_parameters["original_date"] = dates[k % len(dates)].isoformat()
             if own and mode is GenerationMode.POSITIVE:
                 # Half the valid requests also get what JSON Schema cannot say: the tutor's own
-                # enrollment, the start before the end, no If-Match from another version.
-                (case.headers or {}).pop("If-Match", None)
+                # enrollment, the start before the end, no If-Match from another version
+                # (PUT and DELETE must name one: `*`, whatever version is current).
+                if case.method.upper() in ("PUT", "DELETE"):
+                    case.headers = {**(case.headers or {}), "If-Match": "*"}
+                else:
+                    (case.headers or {}).pop("If-Match", None)
                 if isinstance(case.body, dict):
                     body = case.body
                     if "course_enrollment_id" in body:
                         body["course_enrollment_id"] = seeded["enrollment"]
+                    for reference in ("whiteboard_id", "student_review_id", "tutor_review_id", "parent_review_id"):
+                        if reference in body:  # one of the enrollment's, or none: random ids are neither
+                            body[reference] = None
                     if body.get("start_time") and body.get("end_time") and body["end_time"] < body["start_time"]:
                         body["start_time"], body["end_time"] = body["end_time"], body["start_time"]
             # Rules between fields (end after start, the tutor's own enrollment, ...) are

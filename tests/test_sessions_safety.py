@@ -119,7 +119,9 @@ def test_huge_and_malformed_lesson_input_is_refused_not_a_500(logged_in, world):
     csrf = token(logged_in)
     path = f"/sessions/{world.mine.id}/lessons/{world.mine.session_date.isoformat()}"
     version = lesson_on(world.mine, world.mine.session_date).version
-    for data in ({"fields": "status", "status": "x" * 100_000}, {"fields": "priority_level", "priority_level": "\x00"},
+    assert logged_in.post(path, headers=htmx(csrf), data={"version": version, "view": "row", "fields": "priority_level",
+                                                          "priority_level": "\x00"}).status_code == 400  # NUL: refused
+    for data in ({"fields": "status", "status": "x" * 100_000}, {"fields": "priority_level", "priority_level": "urgentish"},
                  {"fields": "student_attendance_status", "student_attendance_status": "x" * 100_000},
                  {"fields": "topics_covered", "topics_covered": ["x" * 100_000] * 3},
                  {"fields": "note", "note": "x" * 100_000}):

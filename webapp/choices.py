@@ -15,6 +15,9 @@ SESSION_FREQUENCIES = ("one-time", "weekly", "bi-weekly", "monthly")
 SESSION_STATUSES = ("scheduled", "in-progress", "completed", "cancelled")
 USER_ROLES = ("tutor", "student", "parent", "admin")
 REVIEWER_ROLES = ("student", "tutor", "parent")
+# Who gets the workspace (forms, marking, tokens, the feed) and changes lessons: a tutor for
+# their own enrollments, an admin for all. Students and parents read their own pages.
+WORKSPACE_ROLES = ("tutor", "admin")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (
     "January", "February", "March", "April", "May", "June",

@@ -229,9 +229,10 @@ def _mark(session: Session, offset: int, n: int, tutor: User, student: User, pla
     session.topics_covered = planned if outcome != 1 else []
     session.whiteboard = Whiteboard(title=f"{planned[0]} — board", created_by=tutor.id,
                                     board_url=f"https://board.example.com/b/{n:04d}")
-    session.student_review = Review(reviewer=student, rating=5 - outcome % 3,
-                                    comment=("Clear explanations, thank you!", "Good lesson.",
-                                             "A bit fast, but helpful.")[outcome % 3])
+    session.student_review = Review.of_lesson(session, session.session_date, "student", student,
+                                              rating=5 - outcome % 3,
+                                              comment=("Clear explanations, thank you!", "Good lesson.",
+                                                       "A bit fast, but helpful.")[outcome % 3])
     if outcome == 0:
-        session.tutor_review = Review(reviewer=tutor, rating=4,
-                                      comment="Well prepared; homework done.")
+        session.tutor_review = Review.of_lesson(session, session.session_date, "tutor", tutor, rating=4,
+                                                comment="Well prepared; homework done.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date, datetime, time, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -53,6 +53,13 @@ class User(UserMixin, db.Model):
         order_by=lambda: User.full_name,
     )
 
+    # The token of the login this user object belongs to (`auth.logins`): what the session
+    # cookie holds instead of the user's id, so that the server can end the login.
+    login_token: ClassVar[str | None] = None  # the current login (Flask-Login id), not a column
+
+    def get_id(self) -> str | None:
+        return self.login_token
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -62,6 +69,11 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def has_workspace(self) -> bool:
+        """Tutors and admins plan and mark lessons; students and parents only read."""
+        return self.role in C.WORKSPACE_ROLES
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -91,10 +103,16 @@ class Enrollment(db.Model):
 
 
 class Review(db.Model):
+    """A review of one lesson by one of its people: its student, a parent, or its tutor (of
+    the student's progress). What it is about (enrollment, session, lesson date) decides who
+    may link and read it."""
+
     __tablename__ = "reviews"
     __table_args__ = (
         sa.CheckConstraint(f"rating IS NULL OR rating BETWEEN {C.RATING_MIN} AND {C.RATING_MAX}",
                            name="rating"),
+        sa.CheckConstraint(C.check_in("author_role", C.REVIEWER_ROLES), name="author_role"),
+        sa.Index("ix_reviews_session_lesson", "session_id", "lesson_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,8 +122,60 @@ class Review(db.Model):
     created_at: Mapped[datetime | None] = mapped_column(
         default=utcnow, server_default=sa.func.current_timestamp()
     )
+    enrollment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enrolled_students.id", ondelete="CASCADE"), index=True,
+        comment="The enrollment the review is about (who may see and link it)")
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE", use_alter=True),
+        comment="The session of the lesson reviewed")
+    lesson_date: Mapped[date | None] = mapped_column(comment="Original date of the lesson reviewed")
+    author_role: Mapped[str | None] = mapped_column(sa.String(20), comment="student | tutor | parent")
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
 
     reviewer: Mapped[User | None] = relationship()
+    enrollment: Mapped[Enrollment | None] = relationship()
+    # The session links the review and the review names the session: written after both rows.
+    session: Mapped[Session | None] = relationship(foreign_keys=[session_id], post_update=True)
+
+    @classmethod
+    def of_lesson(cls, session: Session, day: date, role: str, reviewer: User | None,
+                  rating: int | None, comment: str | None) -> Review:
+        """A review of the lesson of `session` on (original) `day`, written in `role`."""
+        return cls(enrollment=session.enrollment, session=session, lesson_date=day, author_role=role,
+                   reviewer=reviewer, rating=rating, comment=comment)
+
+
+class LoginSession(db.Model):
+    """A login, kept on the server: the cookie holds its token, logout deletes it, and a
+    password change deletes every login of the user (a copied cookie then fails)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, comment="SHA-256 of the cookie's token")
+    created_at: Mapped[datetime | None] = mapped_column(default=utcnow, server_default=sa.func.current_timestamp())
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def start(cls, user_id: int) -> tuple[LoginSession, str]:
+        plain = secrets.token_urlsafe(32)
+        return cls(user_id=user_id, token_hash=cls.hash(plain)), plain
+
+
+class LoginAttempts(db.Model):
+    """Failed logins by email (known or not: both are throttled alike, so the answers do not
+    tell which emails exist)."""
+
+    __tablename__ = "login_attempts"
+
+    email: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]
 
 
 class Whiteboard(db.Model):

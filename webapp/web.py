@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import abort, current_app, request, url_for
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -27,6 +27,45 @@ def safe_next(target: str | None, default: str) -> str:
                 and not target.startswith("//") and "\\" not in target:
             return target
     return default
+
+
+READERS_MESSAGE = ("This page belongs to the tutors' workspace, and your account has no access to it. "
+                   "Your own pages are on your start page.")
+
+
+def require_workspace():
+    """Before every page of the tutors' workspace (lists, forms, marking, calendar, tokens,
+    feed): a login, and a tutor's or an admin's at that; students and parents get 403."""
+    from .extensions import login_manager
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_workspace:
+        abort(403, description=READERS_MESSAGE)
+    return None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for use outside the app (the feed, e-mails): on BASE_URL when it is
+    set, else on the request's own host (which TRUSTED_HOSTS has vetted)."""
+    base = current_app.config["BASE_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+NUL_MESSAGE = "The request holds a NUL character (\\0), which no text here may contain."
+
+
+def refuse_nul_characters() -> None:
+    """Before every request: a NUL in the path, the query or a form field is refused (400).
+    No page or lesson has one, and PostgreSQL cannot store or even compare text holding it."""
+    if "\0" in request.path or any("\0" in key or "\0" in value for key, value in request.args.items(multi=True)):
+        abort(400, description=NUL_MESSAGE)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        if any("\0" in key or "\0" in value for key, value in request.form.items(multi=True)):
+            abort(400, description=NUL_MESSAGE)
 
 
 def user_today() -> date:

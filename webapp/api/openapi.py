@@ -41,11 +41,23 @@ def _without_null(schema: dict) -> dict:
 
 ETAG = {"ETag": {"description": "Version of the session; send it back in If-Match.",
                  "schema": {"type": "string"}}}
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
-            "description": "The ETag you read (strong comparison; `*` matches any). If the session "
-                           "changed since, the answer is 412 and nothing changes. Optional: without "
-                           "it the change applies to whatever version is current.",
+def _if_match(description: str, required: bool = False) -> dict:
+    return {"name": "If-Match", "in": "header", "required": required, "description": description,
             "schema": {"type": "string"}}
+
+
+IF_MATCH = _if_match("The ETag you read (strong comparison; `*` matches any). If the session changed since, "
+                     "the answer is 412 and nothing changes. Optional for PATCH, which changes only the "
+                     "fields it names: without it the change applies to whatever version is current.")
+IF_MATCH_PUT = _if_match("The ETag you read (strong comparison; `*` matches any): 412 when the session changed "
+                         "since. A PUT overwrites every field, so it must name the version it replaces: "
+                         "If-Match, or the `updated_at` you read in the body; with neither the answer is 428 "
+                         "and nothing changes.")
+IF_MATCH_DELETE = _if_match("The ETag you read (strong comparison; `*` matches any): 412 when the session "
+                            "changed since, 428 when the header is missing.", required=True)
+UNVERSIONED = {"428": _problem("No version named (If-Match, or updated_at for PUT): a change made "
+                               "meanwhile would be lost.")}
+READERS = {"403": _problem("Students and parents may read, not write.")}
 IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
                  "description": "The ETag you hold: 304 without a body while it is still current.",
                  "schema": {"type": "string"}}
@@ -102,7 +114,8 @@ def document() -> dict[str, Any]:
             "description": "The tutor's sessions as JSON. A tutor sees and changes only sessions of "
                            "their own enrollments; an admin sees all. Dates and times are ISO 8601; "
                            "times are local to the tutor. Errors are JSON: 400 malformed, 401 "
-                           "unauthenticated, 404 unknown or not yours, 412 stale If-Match, 422 "
+                           "unauthenticated, 403 a write by a student or parent, 404 unknown or not yours, "
+                           "412 stale If-Match, 428 a PUT or DELETE that names no version, 422 "
                            '{"errors": {"field": ["message"]}}. Bodies are strict JSON: unknown '
                            "fields, wrong types (\"5\" for 5, 1 for true) and impossible dates are 422. "
                            "Read-only fields (id, created_at, updated_at, is_recurring) may be sent "
@@ -138,7 +151,7 @@ def document() -> dict[str, Any]:
                         "201": _json(_ref("SessionOut"), "Created.", {
                             **ETAG, "Location": {"description": "URL of the new session.",
                                                  "schema": {"type": "string"}}}),
-                        **BODY_ERRORS, **COMMON_ERRORS},
+                        **BODY_ERRORS, **COMMON_ERRORS, **READERS},
                 },
             },
             "/api/sessions/{session_id}": {
@@ -151,16 +164,18 @@ def document() -> dict[str, Any]:
                                       **COMMON_ERRORS, **NOT_FOUND}},
                 "put": {"operationId": "replaceSession", "summary": "Replace a session",
                         "description": "Every writable field; those left out take their defaults.",
-                        "parameters": [IF_MATCH], "requestBody": _body("SessionCreate"),
+                        "parameters": [IF_MATCH_PUT], "requestBody": _body("SessionCreate"),
                         "responses": {"200": session_ok, **BODY_ERRORS, **COMMON_ERRORS, **NOT_FOUND,
+                                      **UNVERSIONED, **READERS,
                                       "412": _problem("The session changed since your If-Match.")}},
                 "patch": {"operationId": "patchSession", "summary": "Change some fields",
                           "parameters": [IF_MATCH], "requestBody": _body("SessionPatch"),
                           "responses": {"200": session_ok, **BODY_ERRORS, **COMMON_ERRORS, **NOT_FOUND,
+                                        **READERS,
                                         "412": _problem("The session changed since your If-Match.")}},
                 "delete": {"operationId": "deleteSession", "summary": "Delete a session",
-                           "parameters": [IF_MATCH],
-                           "responses": {"204": {"description": "Deleted."},
+                           "parameters": [IF_MATCH_DELETE],
+                           "responses": {"204": {"description": "Deleted."}, **UNVERSIONED, **READERS,
                                          "400": _problem("A browser request without its CSRF token."),
                                          **COMMON_ERRORS, **NOT_FOUND,
                                          "412": _problem("The session changed since your If-Match.")}},
@@ -193,6 +208,7 @@ def document() -> dict[str, Any]:
                                          "(Content-Location).",
                           "parameters": [IF_MATCH], "requestBody": _body("LessonPatch"),
                           "responses": {"200": lesson_ok, **BODY_ERRORS, **COMMON_ERRORS, **LESSON_NOT_FOUND,
+                                        **READERS,
                                         "412": _problem("The lesson changed since your If-Match.")}},
             },
             "/api/openapi.json": {

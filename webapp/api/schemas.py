@@ -44,8 +44,14 @@ OutTime = Annotated[time, WithJsonSchema(
     {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?$",
      "description": "Local time, HH:MM:SS"})]
 # A date the app accepts: ISO 8601, between 1900-01-01 and 2200-12-31 (the shared rules say
-# so with a message; the pattern tells clients and generated tests the range of years).
-Day = Annotated[dt.date, WithJsonSchema(
+# so with one message; the pattern tells clients and generated tests the range of years).
+def _in_range(value: dt.date) -> dt.date:
+    if problem := C.date_error(value):
+        raise ValueError(problem)
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_in_range), WithJsonSchema(
     {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$",
      "description": f"YYYY-MM-DD, from {C.DATE_MIN.isoformat()} to {C.DATE_MAX.isoformat()}"}, mode="validation")]
 Mode = Literal[C.SESSION_MODES]  # type: ignore[valid-type]

@@ -32,6 +32,9 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 MAX_BODY = 1024 * 1024  # a session is a few KB; more is a mistake or an attack (413)
 STALE = "The session changed since you read it: GET it again and retry."
 STALE_LESSON = "The lesson changed since you read it: GET it again and retry."
+UNVERSIONED = ("Send If-Match with the ETag of your GET (or, for PUT, the updated_at you read), "
+               "so that a change made meanwhile is not overwritten.")
+READERS = "Students and parents read their lessons here; they cannot change them."
 
 
 @bp.before_request
@@ -77,9 +80,12 @@ def not_modified(current: str) -> bool:
     return current in tags_of(request.headers.get("If-None-Match"))
 
 
-def precondition(session: Session, given: dict | None = None) -> None:
+def precondition(session: Session, given: dict | None = None, required: bool = False) -> None:
     """412 when If-Match names other versions than the current one (strong comparison), or
-    when the body sends back an `updated_at` older than the session's."""
+    when the body sends back an `updated_at` older than the session's. `required` (PUT and
+    DELETE, which overwrite or remove everything): 428 when neither names a version."""
+    if required and request.headers.get("If-Match") is None and (given or {}).get("updated_at") is None:
+        abort(428, description=UNVERSIONED)
     if if_match_fails(etag(session)):
         abort(412, description=STALE)
     updated = (given or {}).get("updated_at")
@@ -126,9 +132,13 @@ def session_response(session: Session, status: int = 200) -> Response:
     return response
 
 
-def _utc(value: datetime) -> datetime:
-    """Naive UTC, as stored; a time without an offset is taken as UTC."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+def _utc(value: datetime) -> datetime | None:
+    """Naive UTC, as stored; a time without an offset is taken as UTC. None when the offset
+    moves it out of the years a datetime holds (0001-01-01T00:00+01:00): no version is that."""
+    try:
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    except OverflowError:
+        return None
 
 
 def read_only_errors(given: dict, session: Session | None) -> dict[str, list[str]]:
@@ -186,6 +196,7 @@ def get_session(session_id: int):
 @bp.post("/sessions")
 def create_session():
     """Create a session in one of the caller's enrollments: 201 with its Location."""
+    refuse_readers()
     data, errors = json_body(SessionCreate)
     if errors:
         return unprocessable(errors)
@@ -230,7 +241,7 @@ def change(session_id: int, model, whole: bool) -> Response:
     cleaned, rule_errors = plans.check(current_user, values, current=session)
     if errors or rule_errors:
         return unprocessable(rule_errors | errors)
-    precondition(session, given)
+    precondition(session, given, required=whole)
     save(session, cleaned)
     return session_response(session)
 
@@ -239,7 +250,7 @@ def change(session_id: int, model, whole: bool) -> Response:
 def delete_session(session_id: int):
     """Delete a session (204)."""
     session = load(session_id)
-    precondition(session)
+    precondition(session, required=True)
     try:
         plans.delete_session(session)
     except Conflict:
@@ -274,7 +285,15 @@ def load(session_id: int) -> Session:
     session = access.get_session(session_id, current_user)
     if session is None:
         abort(404, description="No such session, or not one of yours.")
+    refuse_readers()
     return session
+
+
+def refuse_readers() -> None:
+    """Writes are for tutors and admins: a student or parent who may see the session gets 403
+    (one who may not got 404 before this)."""
+    if request.method in UNSAFE and not current_user.has_workspace:
+        abort(403, description=READERS)
 
 
 # --- Lessons ------------------------------------------------------------------------------
@@ -326,6 +345,7 @@ def load_lesson(session_id: int, day: date):
     found = access.get_lesson(session_id, day, current_user)
     if found is None:
         abort(404, description="No such lesson, or not one of yours.")
+    refuse_readers()
     return found[0]
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import choices as C
 from ..extensions import db
 from ..lessons.errors import TooManyLessons
 from ..lessons.listing import lessons_in_window
 from ..models import CalendarFeed
-from ..web import is_htmx
+from ..security import no_store
+from ..web import external_url, is_htmx, require_workspace
 from . import grid
 from .ical import feed_for
 
@@ -21,22 +22,32 @@ PUBLIC_ENDPOINTS = ("calendar.feed",)  # the feed is read by calendar apps: its 
 
 @bp.before_request
 def require_login():
-    """Every calendar page needs a logged-in user; the feed needs only its token."""
+    """Every calendar page is the workspace's; the feed needs only its token."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    return login_required(lambda: None)()
+    return require_workspace()
+
+
+EDGE = timedelta(days=42)  # a month page and its links reach this far around its day
 
 
 def _day() -> date:
-    """The day asked for with ?date=YYYY-MM-DD; today (the user's) when missing, bad or
-    outside the app's range of dates (the pages around it would leave it)."""
+    """The day asked for with ?date=YYYY-MM-DD; today (the user's) when missing, and today
+    with a message saying why when it is not a date or lies outside the app's range of dates
+    (or so near an end that the page around it would leave the range)."""
+    given = request.args.get("date", "")
     try:
-        day = date.fromisoformat(request.args.get("date", ""))
+        day = date.fromisoformat(given) if given else None
     except ValueError:
-        return grid.today_for(current_user)
-    if C.date_error(day - timedelta(days=42)) or C.date_error(day + timedelta(days=42)):
-        return grid.today_for(current_user)
-    return day
+        day, problem = None, f"“{given[:20]}” is not a date (YYYY-MM-DD); here is today."
+    else:
+        inside = day is not None and C.DATE_MIN + EDGE <= day <= C.DATE_MAX - EDGE
+        problem = None if day is None or inside else \
+            f"The calendar shows {C.DATE_MIN.year} to {C.DATE_MAX.year}; here is today."
+        day = day if inside else None
+    if problem and not is_htmx():
+        flash(problem, "error")
+    return day or grid.today_for(current_user)
 
 
 def _render(view: str, page) -> Response:
@@ -66,7 +77,7 @@ def week():
 def feed(token: str):
     """The tutor's sessions as iCalendar; an unknown or replaced token is a 404."""
     row = db.session.scalar(db.select(CalendarFeed).filter_by(token=token))
-    if row is None:
+    if row is None or not row.user.has_workspace:
         abort(404)
     body = feed_for(row.user)
     response = Response(body, content_type="text/calendar; charset=utf-8")
@@ -79,8 +90,8 @@ def feed(token: str):
 def feed_settings():
     """Where the tutor finds (and can replace or turn off) their feed URL."""
     row = db.session.scalar(db.select(CalendarFeed).filter_by(user_id=current_user.id))
-    url = url_for("calendar.feed", token=row.token, _external=True) if row else None
-    return render_template("calendar/feed.html", url=url)
+    url = external_url("calendar.feed", token=row.token) if row else None
+    return no_store(Response(render_template("calendar/feed.html", url=url)))
 
 
 @bp.post("/feed")

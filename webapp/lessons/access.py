@@ -46,12 +46,6 @@ def enrollment_scope(user: Any) -> sa.ColumnElement[bool]:
     return scope_of(user.role, user.id)
 
 
-def can_change(user: Any) -> bool:
-    """Tutors change their own sessions and lessons; an admin reads all; students and parents
-    only read (and write their own reviews)."""
-    return user.role == "tutor"
-
-
 def visible_sessions(user: Any) -> sa.Select:
     """Sessions `user` may see, with enrollment and student loaded in the same query."""
     return (sa.select(Session)

@@ -30,8 +30,9 @@ EDITABLE = (
     "priority_level", "session_frequency", "recurring_pattern", "notification_enabled",
     "alarm_enabled", "alarm_before_minutes", "is_featured", "status",
 )
-REFERENCES = {"whiteboard_id": Whiteboard, "student_review_id": Review,
-              "tutor_review_id": Review, "parent_review_id": Review}
+# The reviews a session links, by the role of their author.
+REVIEW_SLOTS = {"student_review_id": "student", "tutor_review_id": "tutor", "parent_review_id": "parent"}
+REFERENCES = ("whiteboard_id", *REVIEW_SLOTS)
 # Changing these for "every lesson to come" rewrites nothing that happened: they apply to the
 # whole series in place.
 SERIES_SETTINGS = ("priority_level", "is_featured", "notification_enabled", "alarm_enabled",
@@ -79,12 +80,40 @@ def check(user: User, values: dict[str, Any], current: Session | None = None) ->
         query = sa.select(Enrollment.id).where(Enrollment.id == enrollment_id, enrollment_scope(user))
         if db.session.scalar(query) is None:
             errors.setdefault("course_enrollment_id", []).append("No such enrollment of yours.")
-    for field, model in REFERENCES.items():
-        ref = cleaned.get(field)
-        if ref is not None and (current is None or ref != getattr(current, field)):
-            if db.session.get(model, ref) is None:
-                errors.setdefault(field, []).append(f"No {model.__tablename__[:-1].replace('_', ' ')} with id {ref}.")
+    if enrollment_id is not None and not errors.get("course_enrollment_id"):
+        moved = current is None or enrollment_id != current.course_enrollment_id
+        changed = {field: cleaned[field] for field in REFERENCES if cleaned.get(field) is not None
+                   and (moved or cleaned[field] != getattr(current, field))}
+        for field in foreign_references(enrollment_id, changed):
+            errors.setdefault(field, []).append(reference_message(field, changed[field]))
     return cleaned, errors
+
+
+def reference_message(field: str, ref: int) -> str:
+    """One message for an id that does not exist and for one that is another enrollment's:
+    the answer must not tell which ids exist."""
+    what = "whiteboard" if field == "whiteboard_id" else f"{REVIEW_SLOTS[field]}'s review"
+    return f"No {what} with id {ref} in this enrollment."
+
+
+def foreign_references(enrollment_id: int, refs: dict[str, int]) -> list[str]:
+    """The fields of `refs` whose row does not belong to the enrollment: a review must be
+    about a lesson of that enrollment and written in that field's role; a whiteboard must be
+    the enrollment's tutor's. Two queries at most, whatever the number of fields."""
+    reviews = {field: ref for field, ref in refs.items() if field in REVIEW_SLOTS}
+    owned: set[tuple[str, int]] = set()
+    if reviews:
+        rows = db.session.execute(sa.select(Review.id, Review.author_role).where(
+            Review.id.in_(set(reviews.values())), Review.enrollment_id == enrollment_id))
+        owned |= {(role, review_id) for review_id, role in rows}
+    board = refs.get("whiteboard_id")
+    if board is not None:
+        tutor = sa.select(Enrollment.tutor_id).where(Enrollment.id == enrollment_id).scalar_subquery()
+        if db.session.scalar(sa.select(Whiteboard.id).where(Whiteboard.id == board,
+                                                             Whiteboard.created_by == tutor)) is not None:
+            owned.add(("whiteboard", board))
+    return [field for field, ref in refs.items()
+            if (REVIEW_SLOTS.get(field, "whiteboard"), ref) not in owned]
 
 
 def assign(session: Session, cleaned: dict[str, Any]) -> Session:

@@ -47,8 +47,8 @@ class Budget:
     """How many lessons one request may still expand; spending beyond it raises
     TooManyLessons, which the views answer with a clear 4xx."""
 
-    def __init__(self, limit: int = C.MAX_LESSONS_PER_REQUEST):
-        self.left = limit
+    def __init__(self, limit: int | None = None):
+        self.left = C.MAX_LESSONS_PER_REQUEST if limit is None else limit
 
     def spend(self, n: int) -> None:
         self.left -= n
