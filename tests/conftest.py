@@ -2,6 +2,7 @@
 an `auth` helper. Every test that takes `app` runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -36,6 +37,9 @@ def make_app(url: str, **overrides):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "::1"],
+        "BASE_URL": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
     config.update(overrides)
     return create_app(config)
@@ -47,6 +51,35 @@ def upgrade(app, revision: str = "head") -> None:
     with app.app_context():
         alembic_upgrade(revision=revision)
         db.engine.dispose()
+
+
+class ErrorLog(logging.Handler):
+    """Keeps every record logged at ERROR or above (a traceback in the server log)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_error_log = ErrorLog()
+logging.getLogger().addHandler(_error_log)
+
+
+@pytest.fixture(autouse=True)
+def no_logged_errors():
+    """The server log shows no traceback during the whole suite: a test during which anything
+    (the app, a live server's thread, werkzeug) logs an error fails with that record."""
+    _error_log.records.clear()
+    yield
+    records, _error_log.records[:] = list(_error_log.records), []
+    if records:
+        formatter = logging.Formatter("%(name)s: %(message)s")
+        details = "\n".join(formatter.format(r) + ("\n" + formatter.formatException(r.exc_info) if r.exc_info else "")
+                            for r in records)
+        pytest.fail("errors were logged during this test:\n" + details, pytrace=False)
 
 
 @pytest.fixture(scope="session", params=dbs.BACKENDS)
@@ -83,6 +116,23 @@ def app(database_url):
         db.session.remove()
         clear_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def other_app(database_url):
+    """More apps on the test's database (other settings, other processes); their engines are
+    closed at the end, so no connection outlives the test."""
+    made = []
+
+    def make(**overrides):
+        made.append(make_app(database_url, **overrides))
+        made[-1].test_client_class = FreshRequestClient
+        return made[-1]
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
 
 
 def clear_tables() -> None:

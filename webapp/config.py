@@ -34,8 +34,40 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def listed(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def deployment(env=os.environ) -> dict:
+    """How the app is reached: trusted Host names, the public base URL, HTTPS and proxies.
+
+    Served over HTTPS (`PREFERRED_URL_SCHEME=https`, or a `BASE_URL` starting with https) the
+    cookies are `Secure` and answers carry HSTS. Behind a reverse proxy, `PROXY_FIX=N` trusts
+    the X-Forwarded-For/-Proto/-Host/-Prefix headers set by the N proxies in front."""
+    base_url = (env.get("BASE_URL") or "").rstrip("/")
+    scheme = env.get("PREFERRED_URL_SCHEME") or ("https" if base_url.startswith("https://") else "http")
+    secure = scheme == "https"
+    return {
+        "TRUSTED_HOSTS": listed(env.get("TRUSTED_HOSTS")) or list(LOCAL_HOSTS),
+        "BASE_URL": base_url,
+        "PREFERRED_URL_SCHEME": scheme,
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "HSTS": secure,
+        "PROXY_FIX": int(env.get("PROXY_FIX") or 0),
+    }
+
+
 def defaults(instance_path: str) -> dict:
     return {
+        **deployment(),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # No X-RateLimit-* headers on every answer: a refused request gets its Retry-After.
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute; 300 per hour"),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
@@ -44,5 +76,6 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # a tutor may keep a form open through a lesson
         "SESSIONS_PER_PAGE": 50,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # no form here is near it: more is refused (413)
         "BENCHMARK_BASELINE": os.environ.get("BENCHMARK_BASELINE") == "1",
     }

@@ -1,6 +1,8 @@
 """Extension objects, created once and bound to the app in `create_app`."""
 import sqlite3
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,6 +31,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+# Per-client limits on the routes that ask for them (the login); storage from
+# RATELIMIT_STORAGE_URI (memory:// by default, redis://… to share it between processes).
+limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")

@@ -49,7 +49,9 @@ def live(request):
     """The app served on a free loopback port, for the whole module, per backend."""
     require_backend(request.param)
     with dbs.temporary_database(request.param, "browser") as url:
-        app = make_app(url)
+        # Every test logs in afresh from the same address: the per-client limit is not the
+        # subject here (tests/test_logins.py checks it).
+        app = make_app(url, LOGIN_RATE_LIMIT="1000 per minute")
         upgrade(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

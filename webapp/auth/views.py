@@ -1,10 +1,11 @@
-from urllib.parse import urlsplit
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
-
-from ..extensions import db
+from ..extensions import csrf, db, limiter
 from ..models import User
+from ..security import no_store
+from ..web import safe_next
+from . import logins
 from .forms import LoginForm, LogoutForm
 
 bp = Blueprint("auth", __name__)
@@ -14,43 +15,62 @@ _DUMMY = User(email="", full_name="")
 _DUMMY.set_password("not-a-real-password")
 
 
-def safe_next(target: str | None) -> str:
-    """Only local paths: an open redirect would hand a login to another site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("sessions.index")
+def next_page() -> str:
+    """Where a login leads: the page asked for, else the user's start page."""
+    start = url_for("sessions.index") if current_user.has_workspace else url_for("auth.home")
+    return safe_next(request.args.get("next"), start)
 
 
 @bp.get("/")
 def home():
-    """Send visitors to their sessions (or to the login first)."""
-    return redirect(url_for("sessions.index"))
+    """Each person's start page: the workspace for tutors and admins; students and parents
+    get a page of their own."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.has_workspace:
+        return redirect(url_for("sessions.index"))
+    return render_template("auth/readers.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, which expires (LoginForm.Meta) unlike the others
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               error_message="Too many login attempts from your network. Wait a minute, then try again.")
 def login():
-    """Log a tutor in with email and password."""
-    if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+    """Log in with email and password; repeated failures lock the account for a while."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_page())
     form = LoginForm()
-    error = None
+    error, status, locked = None, 200, 0
     if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).filter_by(email=form.email.data))
-        if (user or _DUMMY).check_password(form.password.data) and user is not None:
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")))
-        error = "Wrong email or password."
-    status = 401 if error else (400 if form.errors else 200)
-    return render_template("auth/login.html", form=form, error=error), status
+        email = form.email.data
+        locked = logins.seconds_locked(email)
+        if not locked:
+            user = db.session.scalar(db.select(User).filter_by(email=email))
+            if (user or _DUMMY).check_password(form.password.data) and user is not None:
+                logins.forget_failures(email)
+                logins.begin(user)
+                return redirect(next_page())
+            locked = logins.record_failure(email)
+            error, status = "Wrong email or password.", 401
+        if locked:
+            error, status = logins.wait_message(locked), 429
+    elif form.errors:
+        status = 400
+        if "csrf_token" in form.errors:
+            error = "This login form has expired. Please log in again."
+    response = current_app.make_response((render_template("auth/login.html", form=form, error=error), status))
+    if locked:
+        response.headers["Retry-After"] = str(locked)
+    return no_store(response)  # the form's CSRF token is good for an hour: no cache keeps it
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (a POST with a CSRF token, so no other site can log a tutor out)."""
+    """Log out (a POST with a CSRF token, so no other site can log anyone out): the login
+    ends on the server, so a copy of the cookie is worthless afterwards."""
     if LogoutForm().validate_on_submit():
-        logout_user()
+        logins.end(current_user._get_current_object())
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), code=303)

@@ -1,6 +1,8 @@
 """Personal API tokens: list, name, revoke."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
+
+from ..web import require_workspace
 
 from . import services
 from .forms import CreateTokenForm, RevokeTokenForm
@@ -8,10 +10,7 @@ from .forms import CreateTokenForm, RevokeTokenForm
 bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 
 
-@bp.before_request
-@login_required
-def require_login():
-    """Every tokens page needs a logged-in user."""
+bp.before_request(require_workspace)  # tokens are for tutors and admins
 
 
 def page(form: CreateTokenForm, new_token: str | None = None, status: int = 200):
