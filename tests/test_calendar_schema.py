@@ -43,7 +43,8 @@ def test_upgrade_adds_the_tables_with_their_keys_and_downgrade_removes_them(fres
     fks = {(fk["constrained_columns"][0], fk["referred_table"]): fk["options"].get("ondelete")
            for fk in inspector.get_foreign_keys("session_occurrences")}
     assert fks == {("session_id", "sessions"): "CASCADE", ("student_review_id", "reviews"): "SET NULL",
-                   ("tutor_review_id", "reviews"): "SET NULL", ("parent_review_id", "reviews"): "SET NULL"}
+                   ("tutor_review_id", "reviews"): "SET NULL", ("parent_review_id", "reviews"): "SET NULL",
+                   ("absence_notice_by", "users"): "SET NULL", ("confirmation_by", "users"): "SET NULL"}
     assert {i["name"] for i in inspector.get_indexes("session_occurrences")} >= {"ix_session_occurrences_new_date"}
     with db.engine.begin() as conn:
         seed(conn)

@@ -43,6 +43,12 @@ TOPIC_MAX = 200
 NOTE_MAX = 2000  # a tutor's note on one lesson
 TOPICS_MAX_COUNT = 50
 MODES_NEEDING_LOCATION = ("in-person", "hybrid")
+# Reviews and notices of a lesson by its people (SPEC "People").
+REVIEW_COMMENT_MAX = 2000
+REVIEW_EDIT_DAYS = 14  # a review stays editable by its author this long after it was written
+REASON_MAX = 500  # "we can't come": why, in a line or two
+# A student's or parent's word on a past lesson's attendance; the tutor resolves a dispute.
+CONFIRMATIONS = ("confirmed", "disputed", "resolved")
 MAX_SESSION_MINUTES = 24 * 60
 
 # Every date the app accepts (session dates, series ends, moves, list and calendar

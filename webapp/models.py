@@ -26,6 +26,7 @@ student_parents = sa.Table(
     db.metadata,
     sa.Column("student_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("parent_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_student_parents_parent_id", "parent_id"),
 )
 
 
@@ -113,6 +114,8 @@ class Review(db.Model):
                            name="rating"),
         sa.CheckConstraint(C.check_in("author_role", C.REVIEWER_ROLES), name="author_role"),
         sa.Index("ix_reviews_session_lesson", "session_id", "lesson_date"),
+        # One review of a lesson per author and role: a second PUT replaces it.
+        sa.UniqueConstraint("session_id", "lesson_date", "author_role", "reviewer_id", name="uq_reviews_lesson_author"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -416,6 +419,7 @@ class LessonRecord(db.Model):
         sa.CheckConstraint(C.check_in("priority_level", C.PRIORITY_LEVELS), name="priority_level"),
         sa.CheckConstraint("new_start_time IS NULL OR new_end_time IS NULL OR new_end_time > new_start_time",
                            name="new_times_ordered"),
+        sa.CheckConstraint(C.check_in("confirmation", C.CONFIRMATIONS), name="confirmation"),
         # Lessons moved into a date range (a window's second condition).
         sa.Index("ix_session_occurrences_new_date", "new_date"),
         {"comment": "Per-lesson records of sessions, keyed by session and original date"},
@@ -443,6 +447,22 @@ class LessonRecord(db.Model):
         default=utcnow, server_default=sa.func.current_timestamp())
     updated_at: Mapped[datetime | None] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp())
+    # What the lesson's people say and plan (webapp/lessons/people.py, topics.py).
+    topics: Mapped[list | None] = mapped_column(sa.JSON, comment="Own planned topics; NULL: the session's")
+    dropped_topics: Mapped[list | None] = mapped_column(
+        sa.JSON, comment="Topics carried forward from the lesson before that the tutor dropped")
+    note_shared: Mapped[bool | None] = mapped_column(comment="The note is shown to the student and parents")
+    absence_notice_at: Mapped[datetime | None] = mapped_column(comment="When the student or a parent said they can't come")
+    absence_notice_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
+                                                          comment="Who said they can't come")
+    absence_reason: Mapped[str | None] = mapped_column(sa.String(C.REASON_MAX), comment="Why they can't come")
+    confirmation: Mapped[str | None] = mapped_column(
+        sa.String(20), comment="The student's or a parent's word on the attendance: confirmed | disputed | resolved")
+    confirmation_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
+                                                        comment="Who confirmed or disputed")
+    confirmation_at: Mapped[datetime | None] = mapped_column(comment="When it was confirmed or disputed")
+    confirmation_comment: Mapped[str | None] = mapped_column(sa.String(C.REASON_MAX),
+                                                             comment="What is wrong, when disputed")
 
     def __repr__(self) -> str:
         return f"<LessonRecord {self.session_id}@{self.original_date} v{self.version}>"

@@ -127,6 +127,6 @@ def _lesson(query: sa.Select, params: dict, original: date, with_series: bool = 
 @lru_cache(maxsize=16)
 def _lesson_statement(role: str | None) -> sa.Select:
     S = Session.__table__.c
-    query = rows.select_sessions(record_on=sa.bindparam("day", type_=S.session_date.type)).where(
+    query = rows.select_sessions(with_tutor=True, record_on=sa.bindparam("day", type_=S.session_date.type)).where(
         S.id == sa.bindparam("session_id", type_=sa.Integer))
     return query if role is None else query.where(scope_of(role))

@@ -38,6 +38,17 @@ class Lesson:
     topics_covered: list[str]
     note: str | None
     record: Any | None  # its LessonRecord, or None
+    topics: list[str] = None  # type: ignore[assignment]  # planned: its own, else the session's
+    # What its people said and planned of it (record-only, both kinds; see lessons/people.py).
+    dropped_topics: list[str] = None  # type: ignore[assignment]
+    note_shared: bool = False
+    absence_notice_at: datetime | None = None
+    absence_notice_by: int | None = None
+    absence_reason: str | None = None
+    confirmation: str | None = None
+    confirmation_by: int | None = None
+    confirmation_at: datetime | None = None
+    confirmation_comment: str | None = None
 
     @property
     def session_id(self) -> int:
@@ -66,8 +77,8 @@ class Lesson:
         return C.duration_minutes(self.start_time, self.end_time)
 
     @property
-    def topics(self) -> list[str]:
-        return list(self.session.topics or [])
+    def disputed(self) -> bool:
+        return self.confirmation == "disputed"
 
     def review_id(self, role: str) -> int | None:
         """The lesson's review by `role` (student, tutor, parent)."""
@@ -76,6 +87,18 @@ class Lesson:
         if own is not None or self.is_series and self.original_date != self.session.session_date:
             return own
         return getattr(self.session, name)
+
+    @property
+    def student_review_id(self) -> int | None:
+        return self.review_id("student")
+
+    @property
+    def tutor_review_id(self) -> int | None:
+        return self.review_id("tutor")
+
+    @property
+    def parent_review_id(self) -> int | None:
+        return self.review_id("parent")
 
     @property
     def version(self) -> str:
@@ -99,8 +122,8 @@ class Lesson:
     def needs_marking(self, now: datetime) -> bool:
         """Over, not cancelled, and its status or an attendance still to record (the SQL twin
         for one-time rows is listing.needs_marking_sql)."""
-        return self.has_ended(now) and needs_marking_values(
-            self.status, self.tutor_attendance_status, self.student_attendance_status)
+        return self.has_ended(now) and (self.disputed or needs_marking_values(
+            self.status, self.tutor_attendance_status, self.student_attendance_status))
 
 
 def version_of(session_id: int, original: date, session_updated_at: datetime | None, record_version: int) -> str:
@@ -114,8 +137,25 @@ def needs_marking_values(status: str | None, tutor: str | None, student: str | N
     return status != "cancelled" and (status in (None, "scheduled", "in-progress") or tutor is None or student is None)
 
 
+# The record's columns that a lesson of either kind takes as they are.
+RECORD_ONLY = ("note", "dropped_topics", "note_shared", "absence_notice_at", "absence_notice_by", "absence_reason",
+               "confirmation", "confirmation_by", "confirmation_at", "confirmation_comment")
+
+
 def build(session: Any, original: date, record: Any | None = None) -> Lesson:
     """The lesson of `session` on its original date, its record (if any) applied."""
+    lesson = _build(session, original, record)
+    own = getattr(record, "topics", None)
+    lesson.topics = list(own if own is not None else getattr(session, "topics", None) or [])
+    lesson.dropped_topics = list(getattr(record, "dropped_topics", None) or [])
+    if record is not None:
+        lesson.note_shared = bool(getattr(record, "note_shared", False))
+        for name in RECORD_ONLY[3:]:
+            setattr(lesson, name, getattr(record, name, None))
+    return lesson
+
+
+def _build(session: Any, original: date, record: Any | None) -> Lesson:
     first = original == session.session_date
     if not is_series(session):
         return Lesson(

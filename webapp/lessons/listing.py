@@ -99,16 +99,18 @@ def filter_params(filters: dict[str, Any]) -> dict[str, Any]:
 
 
 def needs_marking_sql() -> sa.ColumnElement[bool]:
-    """One-time rows still to record: over (by the parameters now_date, now_time), not
-    cancelled, status or an attendance open (the twin of Lesson.needs_marking)."""
+    """One-time rows still to record: over (by the parameters now_date, now_time), and not
+    cancelled with status or an attendance open, or disputed by the student or a parent (the
+    twin of Lesson.needs_marking)."""
     status = sa.func.coalesce(S.status, C.DEFAULT_STATUS)
     today = sa.bindparam("now_date", type_=S.session_date.type)
     return sa.and_(
         sa.or_(S.session_date < today,
                sa.and_(S.session_date == today, S.end_time <= sa.bindparam("now_time", type_=S.end_time.type))),
-        status != "cancelled",
-        sa.or_(status.in_(("scheduled", "in-progress")), S.tutor_attendance_status.is_(None),
-               S.student_attendance_status.is_(None)))
+        sa.or_(sa.and_(status != "cancelled",
+                       sa.or_(status.in_(("scheduled", "in-progress")), S.tutor_attendance_status.is_(None),
+                              S.student_attendance_status.is_(None))),
+               O.confirmation == "disputed"))  # the row's own record (rows.select_sessions)
 
 
 def filter_sessions(query: sa.Select, filters: dict[str, Any]) -> sa.Select:

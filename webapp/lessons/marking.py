@@ -25,18 +25,20 @@ from .. import choices as C
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
 from .errors import Conflict
-from .lesson import Lesson, build
+from .lesson import RECORD_ONLY, Lesson, build
 from .rows import RecordRow
 
 S, O = Session.__table__.c, LessonRecord.__table__.c
 ROW_COLUMNS = {"status": "status", "tutor_attendance_status": "tutor_attendance_status",
                "student_attendance_status": "student_attendance_status", "priority_level": "priority_level",
-               "topics_covered": "topics_covered", "date": "session_date", "start_time": "start_time",
-               "end_time": "end_time"}
+               "topics_covered": "topics_covered", "topics": "topics", "date": "session_date",
+               "start_time": "start_time", "end_time": "end_time",
+               **{f"{r}_review_id": f"{r}_review_id" for r in C.REVIEWER_ROLES}}
 RECORD_COLUMNS = {"status": "status", "tutor_attendance_status": "tutor_attendance_status",
                   "student_attendance_status": "student_attendance_status", "priority_level": "priority_level",
-                  "topics_covered": "topics_covered", "note": "note", "date": "new_date",
-                  "start_time": "new_start_time", "end_time": "new_end_time"}
+                  "topics_covered": "topics_covered", "topics": "topics", "date": "new_date",
+                  "start_time": "new_start_time", "end_time": "new_end_time", **{k: k for k in RECORD_ONLY},
+                  **{f"{r}_review_id": f"{r}_review_id" for r in C.REVIEWER_ROLES}}
 
 
 def change_lesson(lesson: Lesson, values: dict[str, Any], version: str | None) -> Lesson:
@@ -81,22 +83,23 @@ def _write_row(lesson: Lesson, values: dict[str, Any]) -> Lesson:
         db.session.execute(sa.update(LessonRecord.__table__).where(O.id == record.id)
                            .values(original_date=session.session_date))
         record = dataclasses.replace(record, original_date=session.session_date)
-    if "note" in values:
-        record = _note(session, values["note"], record, now)
+    extras = {k: v for k, v in values.items() if k in RECORD_ONLY}
+    if extras:
+        record = _extras(session, extras, record, now)
     return build(session, session.session_date, record)
 
 
-def _note(session: Any, note: str | None, record: RecordRow | None, now) -> RecordRow:
-    """A one-time lesson's note (the row has no column for it); the row's version already
-    serialises the writers."""
+def _extras(session: Any, extras: dict[str, Any], record: RecordRow | None, now) -> RecordRow:
+    """What a one-time lesson keeps in its record (the row has no column for its note, notices
+    and confirmation); the row's version already serialises the writers."""
     if record is None:
-        row = {"session_id": session.id, "original_date": session.session_date, "version": 1, "note": note,
-               "created_at": now, "updated_at": now}
+        row = {"session_id": session.id, "original_date": session.session_date, "version": 1,
+               "created_at": now, "updated_at": now, **extras}
         new_id = db.session.execute(sa.insert(LessonRecord.__table__).values(**row).returning(O.id)).scalar()
         return RecordRow(id=new_id, **row)
     db.session.execute(sa.update(LessonRecord.__table__).where(O.id == record.id)
-                       .values(note=note, version=O.version + 1, updated_at=now))
-    return dataclasses.replace(record, note=note, version=record.version + 1, updated_at=now)
+                       .values(version=O.version + 1, updated_at=now, **extras))
+    return dataclasses.replace(record, version=record.version + 1, updated_at=now, **extras)
 
 
 def _record_values(lesson: Lesson, values: dict[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,16 @@ class RecordRow:
     parent_review_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    topics: list | None = None
+    dropped_topics: list | None = None
+    note_shared: bool | None = None
+    absence_notice_at: datetime | None = None
+    absence_notice_by: int | None = None
+    absence_reason: str | None = None
+    confirmation: str | None = None
+    confirmation_by: int | None = None
+    confirmation_at: datetime | None = None
+    confirmation_comment: str | None = None
 
 
 @dataclass(slots=True)

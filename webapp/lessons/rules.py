@@ -153,7 +153,7 @@ def attendance_error(value: str | None) -> str | None:
 
 # What a change of one lesson may carry (forms, rows, the API's lesson PATCH).
 LESSON_FIELDS = ("status", "tutor_attendance_status", "student_attendance_status", "priority_level",
-                 "topics_covered", "note", "date", "start_time", "end_time")
+                 "topics_covered", "note", "note_shared", "date", "start_time", "end_time")
 
 
 def validate_lesson(values: dict[str, Any], current: Any) -> tuple[dict[str, Any], Errors]:
@@ -181,6 +181,8 @@ def validate_lesson(values: dict[str, Any], current: Any) -> tuple[dict[str, Any
             out["note"] = (note or "").strip() or None
             if out["note"] and len(out["note"]) > C.NOTE_MAX:
                 _add(errors, "note", f"A note can be at most {C.NOTE_MAX} characters.")
+    if "note_shared" in out and not isinstance(out["note_shared"], bool):
+        _add(errors, "note_shared", "Say yes or no.")
     for name in ("date", "start_time", "end_time"):
         if name in out and out[name] is None:
             _add(errors, name, "This field is required.")
