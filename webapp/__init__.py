@@ -75,11 +75,12 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
+    from .people.views import bp as people_bp
     from .sessions.lesson_views import bp as lessons_bp
     from .sessions.views import bp as sessions_bp
     from .tokens.views import bp as tokens_bp
 
-    for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp):
+    for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp, people_bp):
         app.register_blueprint(blueprint)
     if app.config["BENCHMARK_BASELINE"]:  # only for bench/: never in production
         from .baseline import bp as baseline_bp
@@ -119,7 +120,6 @@ def register_template_helpers(app: Flask) -> None:
         option_tags=option_tags,
         lesson_url=lesson_url,
         script_root=script_root,
-        has_endpoint=lambda endpoint: endpoint in app.view_functions,  # nav links of optional features
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

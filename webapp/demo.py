@@ -23,6 +23,7 @@ TUTORS = [
     ("tutor2@example.com", "Meron Tadesse"),
     ("tutor3@example.com", "Dawit Haile"),
 ]
+ADMIN = ("admin@example.com", "Platform admin")
 # student email, name, parent email, parent name
 STUDENTS = [
     ("student1@example.com", "Selam Girma", "parent1@example.com", "Girma Wolde"),
@@ -82,6 +83,7 @@ def seed(password: str = "demo1234", today: date | None = None) -> dict[str, int
         user, new = _user(email, name, "tutor", password)
         tutors.append(user)
         made["users"] += new
+    made["users"] += _user(*ADMIN, "admin", password)[1]
     students = []
     for email, name, parent_email, parent_name in STUDENTS:
         student, new = _user(email, name, "student", password)

@@ -33,13 +33,20 @@ READERS_MESSAGE = ("This page belongs to the tutors' workspace, and your account
                    "Your own pages are on your start page.")
 
 
-def require_workspace():
-    """Before every page of the tutors' workspace (lists, forms, marking, calendar, tokens,
-    feed): a login, and a tutor's or an admin's at that; students and parents get 403."""
+def require_login():
+    """Before the pages every person has (their lessons, a lesson's page, the calendar)."""
     from .extensions import login_manager
 
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    return None
+
+
+def require_workspace():
+    """Before every page of the tutors' workspace (lists, forms, marking, tokens): a login,
+    and a tutor's or an admin's at that; students and parents get 403."""
+    if not current_user.is_authenticated:
+        return require_login()
     if not current_user.has_workspace:
         abort(403, description=READERS_MESSAGE)
     return None

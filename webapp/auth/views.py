@@ -15,21 +15,22 @@ _DUMMY = User(email="", full_name="")
 _DUMMY.set_password("not-a-real-password")
 
 
+def start_page() -> str:
+    """Each person's start page: the workspace's lessons for tutors and admins, their own
+    lessons for students and parents."""
+    return url_for("sessions.index") if current_user.has_workspace else url_for("people.index")
+
+
 def next_page() -> str:
     """Where a login leads: the page asked for, else the user's start page."""
-    start = url_for("sessions.index") if current_user.has_workspace else url_for("auth.home")
-    return safe_next(request.args.get("next"), start)
+    return safe_next(request.args.get("next"), start_page())
 
 
 @bp.get("/")
 def home():
-    """Each person's start page: the workspace for tutors and admins; students and parents
-    get a page of their own."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if current_user.has_workspace:
-        return redirect(url_for("sessions.index"))
-    return render_template("auth/readers.html")
+    return redirect(start_page())
 
 
 @bp.route("/login", methods=["GET", "POST"])

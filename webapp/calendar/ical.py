@@ -29,10 +29,17 @@ def uid(session: Any) -> str:
     return f"session-{session.id}@{UID_DOMAIN}"
 
 
-def _summary(session: Any, cancelled: bool) -> str:
+def _summary(session: Any, cancelled: bool, reader: bool = False) -> str:
+    """"Course with <student>" in a tutor's feed, "Course with <tutor>" in a student's or parent's."""
     enrollment = session.enrollment
-    title = f"{enrollment.course} with {enrollment.student.full_name}" if enrollment else "Tutoring session"
+    other = (enrollment.tutor if reader else enrollment.student) if enrollment else None
+    title = f"{enrollment.course} with {other.full_name}" if other else "Tutoring session"
     return ("Cancelled: " if cancelled else "") + title
+
+
+def _note(lesson: Any, reader: bool) -> str | None:
+    """The tutor's note: in the tutor's feed, and in the others' only when the tutor shares it."""
+    return lesson.note if not reader or lesson.note_shared else None
 
 
 def _description(session: Any, covered: list[str], note: str | None) -> str:
@@ -62,14 +69,14 @@ def _stamp(session: Any) -> datetime:
 
 
 def _event(session: Any, start: datetime, end: datetime, status: str, covered: list[str],
-           note: str | None) -> Event:
+           note: str | None, reader: bool = False) -> Event:
     cancelled = status == "cancelled"
     event = Event()
     event.add("uid", uid(session))
     event.add("dtstamp", _stamp(session))
     event.add("dtstart", start)
     event.add("dtend", end)
-    event.add("summary", _summary(session, cancelled))
+    event.add("summary", _summary(session, cancelled, reader))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     description = _description(session, covered, note)
     if description:
@@ -80,18 +87,19 @@ def _event(session: Any, start: datetime, end: datetime, status: str, covered: l
     if session.alarm_enabled and session.alarm_before_minutes is not None and not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", _summary(session, False))
+        alarm.add("description", _summary(session, False, reader))
         alarm.add("trigger", timedelta(minutes=-session.alarm_before_minutes))
         event.add_component(alarm)
     return event
 
 
-def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any) -> list[Event]:
+def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any,
+                  reader: bool = False) -> list[Event]:
     """The master event of a series and one event per lesson with a record of its own
     (`own`: its records by original date)."""
     first = build(session, session.session_date)
     master_status = "cancelled" if session.status == "cancelled" else C.DEFAULT_STATUS
-    master = _event(session, first.starts_at(tz), first.ends_at(tz), master_status, [], None)
+    master = _event(session, first.starts_at(tz), first.ends_at(tz), master_status, [], None, reader)
     last = R.last_date(session, series)
     parts = R.rule_parts(session)
     if parts is not None:
@@ -112,7 +120,7 @@ def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any
             continue
         lesson = build(session, original, record)
         event = _event(session, lesson.starts_at(tz), lesson.ends_at(tz), lesson.status, lesson.topics_covered,
-                       lesson.note)
+                       _note(lesson, reader), reader)
         event.add("recurrence-id", datetime.combine(original, session.start_time, tz))
         events.append(event)
     return events
@@ -121,6 +129,7 @@ def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any
 def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], records: list[Any]) -> bytes:
     """The whole feed of `user` as bytes (text/calendar)."""
     tz = C.zone(user.timezone)
+    reader = not user.has_workspace
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -133,12 +142,12 @@ def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], recor
     for session in sessions:
         own = by_session.get(session.id, {})
         if R.is_series(session):
-            for event in series_events(session, series.get(session.id), own, tz):
+            for event in series_events(session, series.get(session.id), own, tz, reader):
                 cal.add_component(event)
         else:
             lesson = build(session, session.session_date, own.get(session.session_date))
             cal.add_component(_event(session, lesson.starts_at(tz), lesson.ends_at(tz), lesson.status,
-                                     lesson.topics_covered, lesson.note))
+                                     lesson.topics_covered, _note(lesson, reader), reader))
     cal.add_missing_timezones()
     return cal.to_ical()
 
@@ -146,13 +155,14 @@ def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], recor
 def feed_for(user: Any) -> bytes:
     """`user`'s feed from three queries (sessions with series extras and boards, records)."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import contains_eager, joinedload
 
     from ..extensions import db
     from ..lessons.access import visible_sessions
-    from ..models import LessonRecord, Session, SessionSeries
+    from ..models import Enrollment, LessonRecord, Session, SessionSeries
 
-    query = (visible_sessions(user).options(joinedload(Session.whiteboard))
+    query = (visible_sessions(user).options(joinedload(Session.whiteboard),
+                                            contains_eager(Session.enrollment).joinedload(Enrollment.tutor))
              .outerjoin(SessionSeries, SessionSeries.session_id == Session.id).add_columns(SessionSeries)
              .order_by(Session.session_date, Session.start_time, Session.id))
     rows = db.session.execute(query).all()

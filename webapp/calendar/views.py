@@ -12,7 +12,7 @@ from ..lessons.errors import TooManyLessons
 from ..lessons.listing import lessons_in_window
 from ..models import CalendarFeed
 from ..security import no_store
-from ..web import external_url, is_htmx, require_workspace
+from ..web import external_url, is_htmx, require_login
 from . import grid
 from .ical import feed_for
 
@@ -21,11 +21,11 @@ PUBLIC_ENDPOINTS = ("calendar.feed",)  # the feed is read by calendar apps: its 
 
 
 @bp.before_request
-def require_login():
-    """Every calendar page is the workspace's; the feed needs only its token."""
+def login_first():
+    """Every person has a calendar of their own lessons; the feed needs only its token."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    return require_workspace()
+    return require_login()
 
 
 EDGE = timedelta(days=42)  # a month page and its links reach this far around its day
@@ -77,7 +77,7 @@ def week():
 def feed(token: str):
     """The tutor's sessions as iCalendar; an unknown or replaced token is a 404."""
     row = db.session.scalar(db.select(CalendarFeed).filter_by(token=token))
-    if row is None or not row.user.has_workspace:
+    if row is None:
         abort(404)
     body = feed_for(row.user)
     response = Response(body, content_type="text/calendar; charset=utf-8")

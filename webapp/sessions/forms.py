@@ -157,7 +157,7 @@ class DeleteForm(FlaskForm):
 # lesson page) and `fields`, which names what the form carries: a row's editor carries one
 # control, and an unticked checkbox sends nothing.
 MARK_FIELDS = ("status", "tutor_attendance_status", "student_attendance_status", "priority_level",
-               "topics_covered", "note")
+               "topics_covered", "note", "note_shared")
 
 
 def lesson_marks(form) -> dict[str, Any]:
@@ -171,6 +171,8 @@ def lesson_marks(form) -> dict[str, Any]:
             out[name] = form.getlist(name) + lines(form.get("topics_extra"))
         elif name.endswith("_attendance_status"):
             out[name] = (form.get(name) or "").strip() or None  # empty: not marked
+        elif name == "note_shared":  # a checkbox: absent when not ticked
+            out[name] = form.get(name) in ("1", "on", "true")
         else:
             out[name] = form.get(name, "")
     return out
@@ -191,6 +193,7 @@ class FilterForm(FlaskForm):
     session_mode = SelectField("Mode", choices=labelled(C.SESSION_MODES, C.MODE_LABELS, ("", "Any mode")), validators=[Optional()])
     priority_level = SelectField("Priority", choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS, ("", "Any priority")), validators=[Optional()])
     student_id = SelectField("Student", choices={"": "All students"}, validators=[Optional()])
+    tutor_id = SelectField("Tutor", choices={"": "All tutors"}, validators=[Optional()])  # an admin's list
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     is_featured = SelectField("Featured", choices=YES_NO, validators=[Optional()])
@@ -199,11 +202,14 @@ class FilterForm(FlaskForm):
     # "Every lesson of this series", from the session page: kept through tabs and pages.
     session_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**31 - 1)])
 
-    NAMES = ("q", "status", "session_mode", "priority_level", "student_id", "date_from", "date_to",
+    NAMES = ("q", "status", "session_mode", "priority_level", "student_id", "tutor_id", "date_from", "date_to",
              "is_featured", "is_recurring", "session_id")
 
     def set_students(self, students) -> None:
         self.student_id.choices = {"": "All students"} | {str(i): name for i, name in students}
+
+    def set_tutors(self, tutors) -> None:
+        self.tutor_id.choices = {"": "All tutors"} | {str(i): name for i, name in tutors}
 
     def filters(self) -> dict[str, Any]:
         """The valid filters, parsed; a field with an error is left out (and says why)."""
@@ -216,7 +222,7 @@ class FilterForm(FlaskForm):
             value = field.data
             if name in ("is_featured", "is_recurring"):
                 value = _bool(value)
-            elif name == "student_id":
+            elif name in ("student_id", "tutor_id"):
                 value = int(value)
             elif name == "q":
                 value = value.strip()

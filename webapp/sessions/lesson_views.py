@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..lessons import clashes
+from ..lessons import clashes, topics
+from ..lessons.people import lesson_people, resolving
 from ..lessons.access import get_lesson
 from ..lessons.errors import Conflict
 from ..lessons.marking import change_lesson
@@ -19,7 +20,8 @@ from ..web import is_htmx, safe_next, user_now, user_today
 from . import workspace
 from .forms import MoveLessonForm, lesson_marks
 
-bp = workspace(Blueprint("lessons", __name__, url_prefix="/sessions/<int:session_id>/lessons/<isodate:day>"))
+bp = workspace(Blueprint("lessons", __name__, url_prefix="/sessions/<int:session_id>/lessons/<isodate:day>"),
+               open_to_all=("lessons.show",))
 EDITORS = ("status", "attendance", "priority", "topics")  # a row's cells that open a control
 STALE = ("Someone else changed this lesson since you loaded it. Here it is as saved now; "
          "make your change again if it is still needed.")
@@ -34,20 +36,25 @@ def load(session_id: int, day):
     return found
 
 
-def _page(lesson, series, status: int = 200, **context):
+def render_page(lesson, series, status: int = 200, **context):
+    """The lesson's page: for its tutor (and an admin) the marks and the move, for everyone
+    who may see it the plan, the people's part (reviews, notices) and what was carried forward."""
     form = context.pop("move_form", None) or MoveLessonForm(
         formdata=None, date=lesson.date, start_time=lesson.start_time, end_time=lesson.end_time)
     form.version.data = lesson.version
-    context.setdefault("now", user_now())
+    user = current_user._get_current_object()
+    now = context.setdefault("now", user_now())
+    before, carried = topics.carried_into(lesson, user) if user.has_workspace else (None, [])
     return render_template("lessons/show.html", lesson=lesson, s=lesson.session, rule=describe(lesson.session, series),
-                           move_form=form, today=user_today(), **context), status
+                           move_form=form, today=user_today(), carried=carried, carried_from=before,
+                           **lesson_people(lesson, user, now), **context), status
 
 
 @bp.get("")
 def show(session_id: int, day):
     """The lesson: when, who, the plan, and its marks, note and move."""
     lesson, series = load(session_id, day)
-    return _page(lesson, series)
+    return render_page(lesson, series)
 
 
 def _answer(lesson, series, status: int, view: str, **context):
@@ -67,7 +74,7 @@ def _answer(lesson, series, status: int, view: str, **context):
         return redirect(safe_next(request.form.get("next"),
                                   url_for("lessons.show", session_id=lesson.session_id, day=lesson.original_date)),
                         code=303)
-    return _page(lesson, series, status, **context)
+    return render_page(lesson, series, status, **context)
 
 
 @bp.post("")
@@ -75,7 +82,11 @@ def mark(session_id: int, day):
     """Change the lesson's marks (status, attendance, priority, topics covered, note)."""
     lesson, series = load(session_id, day)
     view = "row" if request.form.get("view") == "row" else "page"
-    values, errors = validate_lesson(lesson_marks(request.form), lesson)
+    if request.form.get("resolve") and lesson.disputed:  # "keep the attendance as marked"
+        values, errors = {"confirmation": "resolved"}, {}
+    else:
+        values, errors = validate_lesson(lesson_marks(request.form), lesson)
+        values = resolving(lesson, values)
     if errors:
         message = " ".join(m for ms in errors.values() for m in ms)
         editing = _editor_of(next(iter(errors)))
@@ -129,21 +140,39 @@ def move(session_id: int, day):
     lesson, series = load(session_id, day)
     form = MoveLessonForm()
     if not form.validate_on_submit():
-        return _page(lesson, series, 422, move_form=form)
+        return render_page(lesson, series, 422, move_form=form)
     values, errors = validate_lesson({"date": form.date.data, "start_time": form.start_time.data,
                                       "end_time": form.end_time.data}, lesson)
     for name, messages in errors.items():
         getattr(form, name).errors = list(getattr(form, name).errors) + messages
     if errors:
-        return _page(lesson, series, 422, move_form=form)
+        return render_page(lesson, series, 422, move_form=form)
     if not form.move_anyway.data:
         found = clashes.for_move(lesson, values["date"], values["start_time"], values["end_time"], user_now())
         if found:
-            return _page(lesson, series, 422, move_form=form, clashes=found)
+            return render_page(lesson, series, 422, move_form=form, clashes=found)
     try:
         saved = change_lesson(lesson, values, form.version.data or "")
     except Conflict:
         lesson, series = load(session_id, day)
-        return _page(lesson, series, 409, move_form=form, message=STALE, message_kind="conflict")
+        return render_page(lesson, series, 409, move_form=form, message=STALE, message_kind="conflict")
     flash("Saved.", "success")
     return redirect(url_for("lessons.show", session_id=session_id, day=saved.original_date), code=303)
+
+
+@bp.post("/topics")
+def carry(session_id: int, day):
+    """Accept or drop a topic carried forward from the lesson before (not covered there)."""
+    lesson, series = load(session_id, day)
+    _, offered = topics.carried_into(lesson, current_user._get_current_object())
+    topic, choice = request.form.get("topic", ""), request.form.get("carry")
+    if topic not in offered or choice not in ("accept", "drop"):
+        return render_page(lesson, series, 422, message="That topic is not offered for this lesson (any more).",
+                           message_kind="error")
+    try:
+        (topics.accept if choice == "accept" else topics.drop)(lesson, topic, request.form.get("version", ""))
+    except Conflict:
+        lesson, series = load(session_id, day)
+        return render_page(lesson, series, 409, message=STALE, message_kind="conflict")
+    flash(f"“{topic}” is planned for this lesson." if choice == "accept" else f"“{topic}” is dropped.", "success")
+    return redirect(url_for("lessons.show", session_id=session_id, day=day) + "#plan-title", code=303)

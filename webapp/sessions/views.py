@@ -16,7 +16,7 @@ from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_ses
 from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import TABS, decode_key, encode_key, lesson_page, tab_window
 from ..lessons.marking import change_lesson
-from ..models import Session, SessionSeries
+from ..models import Session, SessionSeries, User
 from ..web import is_htmx, user_now, user_today
 from . import workspace
 from .forms import DeleteForm, FilterForm, SessionForm
@@ -44,6 +44,9 @@ def index():
     user = current_user._get_current_object()  # the proxy costs on every attribute read
     form = FilterForm(request.args)
     form.set_students(db.session.execute(students_of(user)).all())
+    if user.is_admin:
+        form.set_tutors(db.session.execute(db.select(User.id, User.full_name).where(User.role == "tutor")
+                                           .order_by(User.full_name, User.id)).all())
     filters = form.filters()
     tab = request.args.get("tab")
     if tab not in TABS:
