@@ -357,7 +357,9 @@ def test_openapi_document_lists_every_route(client):
     doc = client.get("/api/openapi.json").json
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {"/api/sessions", "/api/sessions/{session_id}", "/api/lessons",
-                                 "/api/sessions/{session_id}/lessons/{original_date}", "/api/openapi.json"}
+                                 "/api/sessions/{session_id}/lessons/{original_date}",
+                                 "/api/sessions/{session_id}/lessons/{original_date}/review", "/api/me",
+                                 "/api/openapi.json"}
     item = doc["paths"]["/api/sessions/{session_id}"]
     assert {"get", "put", "patch", "delete"} <= set(item)
     assert "412" in item["patch"]["responses"] and "422" in item["put"]["responses"]

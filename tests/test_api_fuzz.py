@@ -21,10 +21,11 @@ from webapp.extensions import db
 from webapp.models import ApiToken
 
 EXAMPLES = 100
-OPERATIONS = ["DELETE /api/sessions/{session_id}", "GET /api/lessons", "GET /api/sessions",
+OPERATIONS = sorted(["DELETE /api/sessions/{session_id}", "GET /api/lessons", "GET /api/sessions",
               "GET /api/sessions/{session_id}", "GET /api/sessions/{session_id}/lessons/{original_date}",
               "PATCH /api/sessions/{session_id}", "PATCH /api/sessions/{session_id}/lessons/{original_date}",
-              "POST /api/sessions", "PUT /api/sessions/{session_id}"]
+              "POST /api/sessions", "PUT /api/sessions/{session_id}",
+              "PUT /api/sessions/{session_id}/lessons/{original_date}/review", "GET /api/me"])
 
 
 @pytest.fixture

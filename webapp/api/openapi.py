@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .schemas import (LessonList, LessonOut, LessonPatch, LessonQuery, ListQuery, Problem, SessionCreate, SessionList,
+from .schemas import (LessonList, LessonOut, LessonPatch, LessonQuery, ListQuery, MeOut, Problem, ReviewIn,
+                      ReviewOut, SessionCreate, SessionList,
                       SessionOut, SessionPatch, ValidationErrors)
 
 REF = "#/components/schemas/{model}"
@@ -94,6 +95,7 @@ def _body(name: str) -> dict:
 def document() -> dict[str, Any]:
     _, top = models_json_schema(
         [(SessionCreate, "validation"), (SessionPatch, "validation"), (SessionOut, "serialization"),
+         (ReviewIn, "validation"), (ReviewOut, "serialization"), (MeOut, "serialization"),
          (SessionList, "serialization"), (LessonOut, "serialization"), (LessonList, "serialization"),
          (LessonPatch, "validation"), (ValidationErrors, "serialization"), (Problem, "serialization")],
         ref_template=REF,
@@ -112,7 +114,9 @@ def document() -> dict[str, Any]:
             "title": "Tutor sessions API",
             "version": "1.0.0",
             "description": "The tutor's sessions as JSON. A tutor sees and changes only sessions of "
-                           "their own enrollments; an admin sees all. Dates and times are ISO 8601; "
+                           "their own enrollments; an admin sees all; a student sees their own lessons and "
+                           "a parent their children's, GET only, except their own review of a lesson. "
+                           "A student's or parent's lesson carries the tutor's note only when it is shared. Dates and times are ISO 8601; "
                            "times are local to the tutor. Errors are JSON: 400 malformed, 401 "
                            "unauthenticated, 403 a write by a student or parent, 404 unknown or not yours, "
                            "412 stale If-Match, 428 a PUT or DELETE that names no version, 422 "
@@ -210,6 +214,24 @@ def document() -> dict[str, Any]:
                           "responses": {"200": lesson_ok, **BODY_ERRORS, **COMMON_ERRORS, **LESSON_NOT_FOUND,
                                         **READERS,
                                         "412": _problem("The lesson changed since your If-Match.")}},
+            },
+            "/api/sessions/{session_id}/lessons/{original_date}/review": {
+                "parameters": [SESSION_ID, ORIGINAL_DATE],
+                "put": {"operationId": "putReview", "summary": "Write your review of a lesson",
+                        "description": "The caller's own review, as the lesson's student, a parent of the student or "
+                                       "its tutor (the role decides which of the lesson's three review ids it "
+                                       f"fills). Only once the lesson has begun; replaced by its author within "
+                                       f"{C.REVIEW_EDIT_DAYS} days of writing it.",
+                        "requestBody": _body("ReviewIn"),
+                        "responses": {"201": _json(_ref("ReviewOut"), "Written."),
+                                      "200": _json(_ref("ReviewOut"), "Replaced."),
+                                      **BODY_ERRORS, **COMMON_ERRORS,
+                                      "404": _problem("No such lesson, or not one of yours to review."),
+                                      "412": _problem("The lesson changed while the review was saved; retry.")}},
+            },
+            "/api/me": {
+                "get": {"operationId": "me", "summary": "Who you are",
+                        "responses": {"200": _json(_ref("MeOut"), "The caller."), **COMMON_ERRORS}},
             },
             "/api/openapi.json": {
                 "get": {"operationId": "openapi", "summary": "This document", "security": [],

@@ -240,6 +240,33 @@ class LessonOut(BaseModel):
     parent_review_id: int | None
     is_recurring: bool
     moved: bool
+    note_shared: bool
+    absence_notice: bool  # the student or a parent said "we can't come"
+    confirmation: Literal[C.CONFIRMATIONS] | None
+
+
+class ReviewOut(BaseModel):
+    """A review of one lesson by one of its people."""
+
+    id: int
+    role: Literal[C.REVIEWER_ROLES]
+    rating: int | None
+    comment: str | None
+    session_id: int | None
+    lesson_date: dt.date | None
+    reviewer_id: int | None
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+
+
+class MeOut(BaseModel):
+    """The caller."""
+
+    id: int
+    email: str
+    role: Literal[C.USER_ROLES]
+    name: str
+    timezone: str
 
 
 class LessonList(BaseModel):
@@ -294,7 +321,9 @@ def to_json(session) -> dict[str, Any]:
     return out
 
 
-def lesson_json(lesson) -> dict[str, Any]:
+def lesson_json(lesson, reader: bool = False) -> dict[str, Any]:
+    """A lesson as the API answers it; for a student or parent (`reader`) the tutor's note
+    only when the tutor shares it."""
     session = lesson.session
     return {
         "session_id": session.id, "original_date": lesson.original_date.isoformat(),
@@ -302,11 +331,35 @@ def lesson_json(lesson) -> dict[str, Any]:
         "end_time": lesson.end_time.isoformat(), "status": lesson.status,
         "tutor_attendance_status": lesson.tutor_attendance_status,
         "student_attendance_status": lesson.student_attendance_status, "priority_level": lesson.priority_level,
-        "topics": lesson.topics, "topics_covered": list(lesson.topics_covered), "note": lesson.note,
+        "topics": lesson.topics, "topics_covered": list(lesson.topics_covered),
+        "note": lesson.note if not reader or lesson.note_shared else None, "note_shared": lesson.note_shared,
         "course_enrollment_id": session.course_enrollment_id,
         "student_review_id": lesson.review_id("student"), "tutor_review_id": lesson.review_id("tutor"),
         "parent_review_id": lesson.review_id("parent"), "is_recurring": lesson.is_series, "moved": lesson.moved,
+        "absence_notice": lesson.absence_notice_at is not None, "confirmation": lesson.confirmation,
     }
+
+
+class ReviewIn(BaseModel):
+    """The caller's review of a lesson: a rating from 1 to 5 and an optional comment."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    rating: Annotated[int, Field(ge=C.RATING_MIN, le=C.RATING_MAX)]
+    comment: Annotated[str, Field(max_length=C.REVIEW_COMMENT_MAX)] | None = None
+
+
+def review_json(review, role: str) -> dict[str, Any]:
+    return {"id": review.id, "role": role, "rating": review.rating, "comment": review.comment,
+            "session_id": review.session_id, "lesson_date": review.lesson_date.isoformat() if review.lesson_date else None,
+            "reviewer_id": review.reviewer_id,
+            "created_at": review.created_at.isoformat() + "Z" if review.created_at else None,  # UTC
+            "updated_at": review.updated_at.isoformat() + "Z" if review.updated_at else None}
+
+
+def me_json(user) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email, "role": user.role, "name": user.full_name,
+            "timezone": user.timezone}
 
 
 def error_messages(exc, what: str = "field") -> dict[str, list[str]]:

@@ -13,8 +13,7 @@ from pydantic import ValidationError
 
 from .. import choices as C
 from ..extensions import csrf, db
-from ..lessons import plans
-from ..lessons import access
+from ..lessons import access, people, plans
 from ..lessons.access import visible_sessions
 from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import filter_sessions, lessons_in_window
@@ -22,8 +21,8 @@ from ..lessons.marking import change_lesson
 from ..lessons.rules import validate_lesson
 from ..models import Session
 from . import auth
-from .schemas import (READ_ONLY, LessonPatch, LessonQuery, ListQuery, SessionCreate, SessionPatch, error_messages,
-                      lesson_json, to_json)
+from .schemas import (READ_ONLY, LessonPatch, LessonQuery, ListQuery, ReviewIn, SessionCreate, SessionPatch,
+                      error_messages, lesson_json, me_json, review_json, to_json)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # checked below, for browser (cookie) requests only
@@ -304,7 +303,7 @@ def lesson_etag(lesson) -> str:
 
 
 def lesson_response(lesson, status: int = 200) -> Response:
-    response = jsonify(lesson_json(lesson))
+    response = jsonify(lesson_json(lesson, not current_user.has_workspace))
     response.status_code = status
     response.set_etag(lesson.version)
     return response
@@ -337,7 +336,8 @@ def list_lessons():
     except TooManyLessons as exc:
         return unprocessable({"date_to": [str(exc)]})
     first = (query.page - 1) * query.per_page
-    return jsonify(items=[lesson_json(l) for l in lessons[first:first + query.per_page]], total=len(lessons),
+    reader = not current_user.has_workspace
+    return jsonify(items=[lesson_json(l, reader) for l in lessons[first:first + query.per_page]], total=len(lessons),
                    page=query.page, per_page=query.per_page)
 
 
@@ -381,6 +381,38 @@ def patch_lesson(session_id: int, day: date):
         response.headers["Content-Location"] = url_for("api.get_lesson_view", session_id=session_id,
                                                        day=saved.original_date)
     return response
+
+
+@bp.put("/sessions/<int:session_id>/lessons/<isodate:day>/review")
+def put_review(session_id: int, day: date):
+    """The caller's own review of the lesson, as its student, a parent or its tutor: 201 the
+    first time, 200 when it replaces it; 422 before the lesson has begun; 404 to anyone else."""
+    found = access.get_lesson(session_id, day, current_user)
+    role = people.role_in(found[0], current_user) if found else None
+    if role is None:
+        abort(404, description="No such lesson, or not one you can review.")
+    data, errors = json_body(ReviewIn)
+    if errors:
+        return unprocessable(errors)
+    values, errors = people.check_review(data.rating, data.comment)
+    if errors:
+        return unprocessable(errors)
+    now = C.local_now(current_user.timezone)
+    try:
+        review, created = people.write_review(found[0], current_user, role, values["rating"], values["comment"], now)
+    except people.Refused as exc:
+        return unprocessable({exc.field: [exc.message]})
+    except Conflict:
+        abort(412, description=STALE_LESSON)
+    response = jsonify(review_json(review, role))
+    response.status_code = 201 if created else 200
+    return response
+
+
+@bp.get("/me")
+def me():
+    """The caller: id, email, role, name, time zone."""
+    return jsonify(me_json(current_user))
 
 
 def dump(data, whole: bool) -> dict[str, Any]:
