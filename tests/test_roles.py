@@ -1,6 +1,7 @@
-"""Students and parents never get the tutors' workspace: every route of it (pages, forms,
-marking, calendar, tokens, the feed) answers 403 with a clear page, and the API lets them
-read, not write."""
+"""Students and parents never get the tutors' workspace: every route of it (lists, forms,
+marking, tokens) answers 403 with a clear page, and the API lets them read, not write.
+Their own pages (their lessons, a lesson's page, the calendar and its feed) are
+tests/test_people.py's."""
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,8 @@ from webapp.extensions import db
 from webapp.models import CalendarFeed
 from webapp.web import READERS_MESSAGE
 
-WORKSPACE = ("sessions.", "lessons.", "calendar.", "tokens.")
+WORKSPACE = ("sessions.", "lessons.", "tokens.")
+EVERYONES = ("lessons.show",)  # a lesson's page is every one of its people's
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -32,21 +34,20 @@ def reader_client(app, client, world, role):
     return client
 
 
-def test_readers_land_on_a_page_that_says_what_they_can_do(reader_client, world, role):
-    page = reader_client.get("/")
-    assert page.status_code == 200
-    assert f"You are logged in as a {role}" in page.text and "not open yet" in page.text
-    for link in ('href="/sessions"', 'href="/calendar"', 'href="/tokens"'):
-        assert link not in page.text
+def test_readers_land_on_their_own_lessons_without_the_workspace_links(reader_client, world, role):
+    page = reader_client.get("/", follow_redirects=True)
+    assert page.status_code == 200 and page.request.path == "/my"
+    assert 'href="/sessions"' not in page.text and 'href="/tokens"' not in page.text
+    assert 'href="/calendar"' in page.text and 'href="/my"' in page.text
 
 
 def test_no_route_of_the_workspace_answers_a_reader(app, reader_client, world):
-    csrf = Auth(reader_client).csrf("/")
+    csrf = Auth(reader_client).csrf("/my")
     reader_client.get("/api/sessions")
     before = snapshot()
     walked = set()
     for rule in rules(app):
-        if not rule.endpoint.startswith(WORKSPACE) or rule.endpoint == "calendar.feed":
+        if not rule.endpoint.startswith(WORKSPACE) or rule.endpoint in EVERYONES:
             continue
         path = fill(rule, world.mine.id, world.mine.session_date)
         for method in sorted(rule.methods & {"GET", *UNSAFE}):
@@ -55,16 +56,18 @@ def test_no_route_of_the_workspace_answers_a_reader(app, reader_client, world):
             assert response.status_code == 403, (method, path, response.status_code)
             assert READERS_MESSAGE in response.text.replace("&#39;", "'")
             walked.add(rule.endpoint)
-    assert {"sessions.index", "sessions.new", "sessions.detail", "lessons.show", "lessons.mark", "calendar.month",
-            "calendar.feed_settings", "calendar.regenerate_feed", "tokens.index", "tokens.create"} <= walked
+    assert {"sessions.index", "sessions.new", "sessions.detail", "lessons.mark", "lessons.move", "lessons.carry",
+            "lessons.editor", "tokens.index", "tokens.create"} <= walked
     assert snapshot() == before
 
 
-def test_a_readers_feed_token_is_not_served(app, client, world, role):
+def test_a_readers_feed_holds_their_own_lessons_only(app, client, world, role):
     feed = CalendarFeed(user_id=reader(world, role).id, token=CalendarFeed.new_token())
     db.session.add(feed)
     db.session.commit()
-    assert client.get(f"/calendar/{feed.token}.ics").status_code == 404
+    body = client.get(f"/calendar/{feed.token}.ics").text
+    assert f"session-{world.mine.id}@" in body and f"session-{world.theirs.id}@" not in body
+    assert "Mathematics with Abebe Kebede" in body  # the tutor's name, not the student's own
 
 
 def test_readers_read_the_api_and_may_not_write(client, world, role):
