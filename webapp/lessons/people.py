@@ -92,10 +92,10 @@ class LessonReview:
         return ROLE_LABELS[self.role]
 
 
-def reviews_of(lesson: Lesson, viewer: Any) -> list[LessonReview]:
+def reviews_of(lesson: Lesson, role: str | None) -> list[LessonReview]:
     """The lesson's reviews (student's, parent's, tutor's, in that order) for one of its
-    people; nobody else reads them. One query."""
-    if role_in(lesson, viewer) is None:
+    people (`role`: the viewer's, from role_in); nobody else reads them. One query."""
+    if role is None:
         return []
     ids = {role: lesson.review_id(role) for role in ("student", "parent", "tutor")}
     wanted = [i for i in ids.values() if i is not None]
@@ -226,7 +226,7 @@ def resolving(lesson: Lesson, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def people_of(lesson: Lesson, user_ids: set[int | None]) -> dict[int, str]:
+def names_of(user_ids: set[int | None]) -> dict[int, str]:
     """Names of the people who left a notice or a confirmation (one query)."""
     ids = [i for i in user_ids if i is not None]
     if not ids:
@@ -239,9 +239,9 @@ def lesson_people(lesson: Lesson, user: Any, now: datetime) -> dict[str, Any]:
     and what they may do (a page's context)."""
     role = role_in(lesson, user)
     own = own_review(lesson, user, role) if role else None
-    names = people_of(lesson, {lesson.absence_notice_by, lesson.confirmation_by})
+    names = names_of({lesson.absence_notice_by, lesson.confirmation_by})
     return {
-        "role": role, "reviews": reviews_of(lesson, user), "own_review": own,
+        "role": role, "reviews": reviews_of(lesson, role), "own_review": own,
         "own_editable": own is None or utcnow() <= editable_until(own),
         "own_until": editable_until(own) if own else None,
         "may_review": role is not None and lesson.has_begun(now),
