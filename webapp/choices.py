@@ -51,6 +51,21 @@ REASON_MAX = 500  # "we can't come": why, in a line or two
 CONFIRMATIONS = ("confirmed", "disputed", "resolved")
 MAX_SESSION_MINUTES = 24 * 60
 
+# Reminders and notices by e-mail (webapp/notifications). A reminder is due from its lead
+# time before the lesson until the lesson starts; each user picks the lead times.
+NOTIFICATION_KINDS = ("reminder", "moved", "cancelled", "absent", "digest")
+NOTIFICATION_STATES = ("pending", "sending", "sent", "kept", "failed", "void")
+REMINDER_LEADS = (2880, 1440, 180, 60, 15)  # minutes before the lesson a user may choose
+DEFAULT_REMINDER_LEADS = [1440]  # 24 hours before; 1 hour before can be switched on
+LEAD_LABELS = {2880: "2 days before", 1440: "24 hours before", 180: "3 hours before",
+               60: "1 hour before", 15: "15 minutes before"}
+# What one unsubscribe link turns off: each kind of message a person may stop.
+SUBSCRIPTIONS = {"reminder": "Reminders before lessons", "changes": "Moved and cancelled lessons",
+                 "absence": "My child was marked absent", "digest": "Daily list of lessons to mark (tutors)"}
+DIGEST_HOUR = 18  # the tutor's daily list of lessons to mark goes out at this local hour
+NAME_MAX = 120
+PASSWORD_MIN = 8
+
 # Every date the app accepts (session dates, series ends, moves, list and calendar
 # parameters) lies in this range: a date in year 1 or 9999 is refused with a message,
 # never expanded for seconds of CPU or sent to a driver that cannot hold it.

@@ -78,4 +78,30 @@ def defaults(instance_path: str) -> dict:
         "SESSIONS_PER_PAGE": 50,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # no form here is near it: more is refused (413)
         "BENCHMARK_BASELINE": os.environ.get("BENCHMARK_BASELINE") == "1",
+        **mail(),
+    }
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def mail(env=os.environ) -> dict:
+    """SMTP for `flask send-notifications` (Flask-Mailman). No MAIL_SERVER (the embedded
+    default): nothing is sent, messages stay in the outbox and its page shows them."""
+    return {
+        "MAIL_BACKEND": "smtp",  # Flask-Mailman would keep mail in memory under TESTING
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "Tutor sessions <no-reply@localhost>",
+        "MAIL_TIMEOUT": 5,  # seconds: a stalled server cannot hold a worker past its SIGTERM
+        "LOCAL_BASE_URL": "http://localhost:5000",  # links in messages when BASE_URL is unset
+        "NOTIFY_POLL_SECONDS": 15,
+        "NOTIFY_BATCH": 20,  # rows one claim takes: several workers share a burst
+        "NOTIFY_LEASE_SECONDS": 300,  # a claim lapses then, should its worker die
+        "NOTIFY_MAX_ATTEMPTS": 8,  # for permanent (5xx) refusals; temporary ones are retried on
     }

@@ -4,6 +4,7 @@ import sqlite3
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -31,6 +32,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+mail = Mail()  # SMTP for the notification worker (MAIL_* settings)
 # Per-client limits on the routes that ask for them (the login); storage from
 # RATELIMIT_STORAGE_URI (memory:// by default, redis://… to share it between processes).
 limiter = Limiter(key_func=get_remote_address)

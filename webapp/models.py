@@ -46,6 +46,19 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime | None] = mapped_column(
         default=utcnow, server_default=sa.func.current_timestamp()
     )
+    # What the user wants by e-mail (/settings; every message's unsubscribe link turns one off).
+    email_notifications: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true(), comment="E-mail at all (reminders, notices, digest)")
+    reminder_leads: Mapped[list] = mapped_column(
+        sa.JSON, default=lambda: list(C.DEFAULT_REMINDER_LEADS),
+        server_default=sa.text(f"'{C.DEFAULT_REMINDER_LEADS}'"),
+        comment="Minutes before a lesson a reminder is sent ([]: none)")
+    notify_changes: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true(), comment="Notice when a lesson is moved or cancelled")
+    notify_absence: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true(), comment="Notice when one's child was marked absent")
+    daily_digest: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true(), comment="A tutor's daily list of lessons to mark")
 
     parents: Mapped[list[User]] = relationship(
         secondary=student_parents,
@@ -487,3 +500,46 @@ class CalendarFeed(db.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+class Notification(db.Model):
+    """The outbox: one e-mail to one person, written in the transaction of the change that
+    makes it due (or by the worker's reminder pass), delivered by `flask send-notifications`.
+    `key` names what it is about (kind, lesson, recipient, …): written twice, it is one row."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.CheckConstraint(C.check_in("kind", C.NOTIFICATION_KINDS), name="kind"),
+        sa.CheckConstraint(C.check_in("state", C.NOTIFICATION_STATES), name="state"),
+        # What the worker claims: pending rows due now, oldest first.
+        sa.Index("ix_notifications_state_due", "state", "next_attempt_at"),
+        sa.Index("ix_notifications_lesson", "session_id", "lesson_date"),
+        sa.Index("ix_notifications_recipient_id", "recipient_id"),
+        {"comment": "E-mail outbox: reminders, notices and digests, each delivered once"},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True,
+                                     comment="What it is about; unique, so that it is written and sent once")
+    kind: Mapped[str] = mapped_column(sa.String(20), comment="reminder | moved | cancelled | absent | digest")
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    to_address: Mapped[str] = mapped_column(sa.String(255), comment="The address at the time it was written")
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sessions.id", ondelete="SET NULL"),
+                                                   comment="The lesson's session (NULL: a digest, or deleted)")
+    lesson_date: Mapped[date | None] = mapped_column(comment="The lesson's original date")
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    ics: Mapped[str | None] = mapped_column(sa.Text, comment="An iCalendar attachment (changes)")
+    state: Mapped[str] = mapped_column(sa.String(20), default="pending", server_default="pending",
+                                       comment="pending | sending | sent | kept (no mail server) | failed | void")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.current_timestamp(),
+                                                      comment="Due from (UTC); later after a failure")
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(100), comment="The worker delivering it")
+    claimed_until: Mapped[datetime | None] = mapped_column(comment="Its claim lapses then (a worker that died)")
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.current_timestamp())
+
+    recipient: Mapped[User | None] = relationship()
