@@ -7,7 +7,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install browser bench bench-migration clean
+.PHONY: run worker test install browser bench bench-migration clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: install
 	$(FLASK) seed-demo
 	@echo "Open http://$(HOST):$(PORT)/ and log in as tutor1@example.com / demo1234"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The notification worker beside `make run` (no MAIL_SERVER: messages stay in the outbox).
+worker: install
+	$(FLASK) send-notifications
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:

@@ -46,13 +46,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the tables must be known to Flask-Migrate)
-    from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from .extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
+    from .lessons.events import lesson_changed
+    from .notifications.notices import on_lesson_changed
 
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
+    mail.init_app(app)
+    lesson_changed.connect(on_lesson_changed)  # notices go out with the changes that make them
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
@@ -75,12 +79,15 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
+    from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
     from .sessions.lesson_views import bp as lessons_bp
     from .sessions.views import bp as sessions_bp
+    from .settings.views import bp as settings_bp
     from .tokens.views import bp as tokens_bp
 
-    for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp, people_bp):
+    for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp, people_bp,
+                      notifications_bp, settings_bp):
         app.register_blueprint(blueprint)
     if app.config["BENCHMARK_BASELINE"]:  # only for bench/: never in production
         from .baseline import bp as baseline_bp

@@ -1,4 +1,4 @@
-"""`flask --app webapp ...` commands: seed-demo, create-token, calendar-url."""
+"""`flask --app webapp ...` commands: seed-demo, create-token, calendar-url, send-notifications."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_token)
     app.cli.add_command(calendar_url)
+    app.cli.add_command(send_notifications)
 
 
 def user_by_email(email: str) -> User:
@@ -56,3 +57,23 @@ def calendar_url(email: str) -> None:
     if feed is None:
         raise click.ClickException("The calendar feed is not part of this version yet.")
     click.echo(feed(user))
+
+
+@click.command("send-notifications")
+@click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
+def send_notifications(once: bool) -> None:
+    """Deliver due reminders and notices by e-mail (MAIL_SERVER; unset: keep them in the outbox)."""
+    import logging
+
+    from flask import current_app
+
+    from .notifications.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    worker = Worker()
+    if not current_app.config["MAIL_SERVER"]:
+        click.echo("MAIL_SERVER is not set: messages are kept in the outbox (see /outbox), not sent.")
+    if once:
+        click.echo(f"Notifications: {worker.run_once()}.")
+    else:
+        worker.run_forever(current_app.config["NOTIFY_POLL_SECONDS"])

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
@@ -26,7 +27,11 @@ UID_DOMAIN = "tutor-sessions"
 
 
 def uid(session: Any) -> str:
-    return f"session-{session.id}@{UID_DOMAIN}"
+    return uid_of(session.id)
+
+
+def uid_of(session_id: int) -> str:
+    return f"session-{session_id}@{UID_DOMAIN}"
 
 
 def _summary(session: Any, cancelled: bool, reader: bool = False) -> str:
@@ -171,3 +176,53 @@ def feed_for(user: Any) -> bytes:
     records = db.session.scalars(sa.select(LessonRecord).where(
         LessonRecord.session_id.in_(visible_sessions(user).with_only_columns(Session.id)))).all()
     return build_feed(user, sessions, extras, records)
+
+
+def change_calendar(session_id: int, recurrence_id: datetime | None, start: datetime, end: datetime,
+                    summary: str, cancelled: bool, location: str | None = None) -> str:
+    """One lesson's change as an e-mail attachment: the same UID (and RECURRENCE-ID for a
+    lesson of a series) as in the feed, so a calendar app updates the event it has."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", uid_of(session_id))
+    event.add("dtstamp", datetime.now(timezone.utc))
+    event.add("sequence", int(datetime.now(timezone.utc).timestamp()) // 60)
+    if recurrence_id is not None:
+        event.add("recurrence-id", recurrence_id)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", ("Cancelled: " if cancelled else "") + summary)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if location:
+        event.add("location", location)
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical().decode()
+
+
+def feed_version(user: Any) -> tuple[str, datetime | None]:
+    """What the feed of `user` is built from, in one query: (a tag that changes whenever the
+    feed would, the time of the last change). Calendar apps poll the feed; when the tag is the
+    one they hold they get a 304 without the feed being built."""
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..lessons.access import visible_sessions
+    from ..models import LessonRecord, Session, SessionSeries
+
+    ids = visible_sessions(user).with_only_columns(Session.id).scalar_subquery()
+    S, O, SE = Session.__table__.c, LessonRecord.__table__.c, SessionSeries.__table__.c
+    def of(table_id, *aggregates):
+        return [sa.select(a).where(table_id.in_(ids)).scalar_subquery() for a in aggregates]
+
+    row = db.session.execute(sa.select(
+        *of(S.id, sa.func.count(S.id), sa.func.max(S.updated_at)),
+        *of(O.session_id, sa.func.count(O.id), sa.func.max(O.updated_at)),
+        *of(SE.session_id, sa.func.count(SE.session_id), sa.func.max(SE.last_date), sa.func.max(SE.until_date),
+            sa.func.sum(SE.occurrence_count), sa.func.sum(sa.func.length(sa.cast(SE.exdates, sa.Text)))))).one()
+    changed = max((t for t in (row[1], row[3]) if t is not None), default=None)
+    raw = "|".join(map(str, (*row, user.id, user.role, user.timezone, user.full_name, PRODID)))
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest(), changed

@@ -187,6 +187,20 @@ def lessons_in_window(user: Any, start: date, end: date, filters: dict[str, Any]
     return lessons_of(*rows.read(query, params), start, end, filters, budget, now)
 
 
+def lessons_with_notifications(start: date, end: date, budget: R.Budget) -> list[Lesson]:
+    """Every lesson in [start, end] of any tutor's sessions with notification_enabled (the
+    reminder pass of `webapp.notifications`): two queries, series expanded in the window."""
+    query = _notified_statement()
+    return lessons_of(*rows.read(query, {"start": start, "end": end}), start, end, {}, budget)
+
+
+@lru_cache(maxsize=1)
+def _notified_statement() -> sa.Select:
+    start, end = window()
+    return rows.select_sessions(True).where(S.notification_enabled, sa.or_(
+        sa.and_(sa.not_(S.is_recurring), S.session_date.between(start, end)), series_in(start, end)))
+
+
 def _names(filters: dict[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(k for k, v in filters.items() if k in SESSION_FILTERS + LESSON_FILTERS and v not in (None, "")))
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm.util import identity_key
 from .. import choices as C
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
+from . import events
 from .errors import Conflict
 from .lesson import RECORD_ONLY, Lesson, build
 from .rows import RecordRow
@@ -52,6 +53,7 @@ def change_lesson(lesson: Lesson, values: dict[str, Any], version: str | None) -
         return lesson
     try:
         saved = _write_record(lesson, values) if lesson.is_series else _write_row(lesson, values)
+        events.changed(lesson, saved)  # its notices are written in this transaction
         db.session.commit()
     except Conflict:
         db.session.rollback()

@@ -17,9 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import choices as C
 from ..extensions import db
 from ..models import Enrollment, LessonRecord, Review, Session, SessionSeries, User, Whiteboard, utcnow
+from . import events
 from . import recurrence as R
 from .access import enrollment_scope, series_of
 from .errors import Conflict
+from .lesson import build
 from .rules import Errors, validate_session
 
 # The columns a tutor sets; the rest (id, timestamps, is_recurring) follow from these.
@@ -144,10 +146,14 @@ def save_row(session: Session, cleaned: dict[str, Any]) -> Session:
     """Write the cleaned values as they are (the sessions API: the row itself); raises
     Conflict when someone saved in between."""
     try:
+        before = build(session, session.session_date) if session.id is not None and not R.is_series(session) \
+            else None
         assign(session, cleaned)
         db.session.flush()
         if R.is_series(session):
             refresh_last_date(session)
+        elif before is not None:
+            events.changed(before, build(session, session.session_date))
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
@@ -376,8 +382,12 @@ def save_plan(session: Session | None, cleaned: dict[str, Any], end: dict[str, A
                 db.session.rollback()
                 return None, errors
         else:
+            before = build(session, session.session_date) if session is not None and not R.is_series(session) \
+                else None
             target = assign(session or Session(), cleaned)
             db.session.flush()
+            if before is not None and not R.is_series(target):
+                events.changed(before, build(target, target.session_date))
         if R.is_series(target) and (end.get("until") or end.get("count") or series_of(target)):
             errors = set_series_end(target, end.get("until"), end.get("count"))
             if errors:
@@ -395,6 +405,8 @@ def save_plan(session: Session | None, cleaned: dict[str, Any], end: dict[str, A
 
 def delete_session(session: Session) -> None:
     """The whole session: every lesson, past and future, with their records."""
+    if not R.is_series(session):
+        events.changed(build(session, session.session_date), None)
     db.session.delete(session)
     commit()
 

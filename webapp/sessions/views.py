@@ -17,6 +17,7 @@ from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import TABS, decode_key, encode_key, lesson_page, tab_window
 from ..lessons.marking import change_lesson
 from ..models import Session, SessionSeries, User
+from ..notifications.alarms import browser_alarms
 from ..web import is_htmx, user_now, user_today
 from . import workspace
 from .forms import DeleteForm, FilterForm, SessionForm
@@ -67,8 +68,9 @@ def index():
         form.date_to.errors = list(form.date_to.errors) + [str(exc)]
     args = {n: request.args.get(n) for n in FilterForm.NAMES if request.args.get(n)}
     template = "sessions/_results.html" if is_htmx() else "sessions/index.html"
+    alarms = browser_alarms(page.lessons, user.timezone, request.script_root) if page and tab == "today" else []
     return render_template(template, form=form, page=page, tab=tab, tabs=TAB_LABELS, args=args, today=today,
-                           cursor=cursor, encode_key=encode_key), status
+                           cursor=cursor, encode_key=encode_key, alarms=alarms), status
 
 
 @bp.get("/<int:session_id>")
