@@ -79,14 +79,16 @@ def build(db, series: int) -> tuple[str, int]:
     return tutor.email, lessons
 
 
-def timed(client, db, path: str, repeat: int, headers=None) -> tuple[list[float], int, int]:
+def timed(client, db, path: str, repeat: int, headers=None, status: int = 200,
+          before=lambda: None) -> tuple[list[float], int, int]:
     times = []
     for _ in range(repeat):
+        before()
         with count_queries(db.engine) as counter:
             t0 = clock.perf_counter()
             response = client.get(path, headers=headers or {})
             times.append(clock.perf_counter() - t0)
-        assert response.status_code == 200, (path, response.status_code)
+        assert response.status_code == status, (path, response.status_code)
     return times, counter.count, len(response.data)
 
 
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from tests.conftest import csrf_from, make_app, upgrade
+    from webapp.calendar import views as calendar_views
     from webapp.calendar.views import feed_path
     from webapp.extensions import db
     from webapp.models import User
@@ -117,14 +120,18 @@ def main(argv: list[str] | None = None) -> int:
             client = app.test_client()
             client.post("/login", data={"email": email, "password": "bench-pw",
                                         "csrf_token": csrf_from(client.get("/login").text)})
-            checks = [("month view (page)", "/calendar?date=2026-03-10", None),
-                      ("month view (htmx)", "/calendar?date=2026-03-10", {"HX-Request": "true"}),
-                      ("week view (page)", "/calendar/week?date=2026-03-10", None),
-                      ("iCal feed", feed, None)]
+            etag = client.get(feed).headers["ETag"]
+            forget = calendar_views._built.clear
+            checks = [("month view (page)", "/calendar?date=2026-03-10", None, 200, lambda: None),
+                      ("month view (htmx)", "/calendar?date=2026-03-10", {"HX-Request": "true"}, 200, lambda: None),
+                      ("week view (page)", "/calendar/week?date=2026-03-10", None, 200, lambda: None),
+                      ("iCal feed, built", feed, None, 200, forget),
+                      ("iCal feed, kept", feed, None, 200, lambda: None),
+                      ("iCal feed, 304", feed, {"If-None-Match": etag}, 304, lambda: None)]
             print(f"{'request':<20} {'median':>9} {'worst':>9} {'queries':>8} {'bytes':>9}")
-            for label, path, headers in checks:
+            for label, path, headers, status, before in checks:
                 client.get(path, headers=headers or {})  # warm up (templates compiled)
-                times, queries, size = timed(client, db, path, args.repeat, headers)
+                times, queries, size = timed(client, db, path, args.repeat, headers, status, before)
                 print(f"{label:<20} {statistics.median(times) * 1000:>7.1f}ms {max(times) * 1000:>7.1f}ms "
                       f"{queries:>8} {size:>9}")
             db.session.remove()

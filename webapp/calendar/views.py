@@ -1,7 +1,7 @@
 """Calendar views (month, week), the tutor's secret iCal feed, and the page to manage it."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +14,7 @@ from ..models import CalendarFeed
 from ..security import no_store
 from ..web import external_url, is_htmx, require_login
 from . import grid
-from .ical import feed_for
+from .ical import feed_for, feed_version
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 PUBLIC_ENDPOINTS = ("calendar.feed",)  # the feed is read by calendar apps: its token is the key
@@ -79,11 +79,32 @@ def feed(token: str):
     row = db.session.scalar(db.select(CalendarFeed).filter_by(token=token))
     if row is None:
         abort(404)
-    body = feed_for(row.user)
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = 'inline; filename="tutor-sessions.ics"'
+    tag, changed = feed_version(row.user)
+    response = Response(content_type="text/calendar; charset=utf-8")
+    response.set_etag(tag)
+    if changed is not None:
+        response.last_modified = changed.replace(tzinfo=timezone.utc)
     response.headers["Cache-Control"] = "private, max-age=300"
+    if request.if_none_match.contains(tag) or (not request.if_none_match and changed is not None
+                                               and request.if_modified_since is not None
+                                               and request.if_modified_since >= changed.replace(
+                                                   tzinfo=timezone.utc, microsecond=0)):
+        response.status_code = 304  # the calendar app has this version: nothing is built
+        return response
+    key = (token, tag)
+    body = _built.get(key)
+    if body is None:
+        body = _built[key] = feed_for(row.user)
+        while len(_built) > FEEDS_KEPT:
+            _built.pop(next(iter(_built)))
+    response.set_data(body)
+    response.headers["Content-Disposition"] = 'inline; filename="tutor-sessions.ics"'
     return response
+
+
+# The last feeds built, by token and version: a feed that has not changed since is served as it was.
+FEEDS_KEPT = 64
+_built: dict[tuple[str, str], bytes] = {}
 
 
 @bp.get("/feed")
