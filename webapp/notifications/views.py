@@ -69,14 +69,14 @@ def message_html(notification_id: int):
 @csrf.exempt  # checked below, except for a mail app's RFC 8058 one-click POST
 def unsubscribe(token: str):
     """GET asks (mail scanners follow links); POST turns this kind of message off."""
+    if request.method == "POST" and request.form.get("List-Unsubscribe") != "One-Click":
+        csrf.protect()
     found = read_unsubscribe_token(token)
     user = db.session.get(User, found[0]) if found else None
     if user is None:
         abort(404)
     subscription = found[1]
     if request.method == "POST":
-        if request.form.get("List-Unsubscribe") != "One-Click":
-            csrf.protect()
         for name, value in UNSUBSCRIBE[subscription].items():
             setattr(user, name, value)
         db.session.commit()
