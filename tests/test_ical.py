@@ -16,7 +16,7 @@ from webapp.lessons import plans
 from webapp.lessons.listing import lessons_in_window
 from webapp.calendar.views import feed_path, issue_feed
 from webapp.extensions import db
-from webapp.models import CalendarFeed, Whiteboard
+from webapp.models import CalendarFeed, Session, Whiteboard
 
 YEAR_START, YEAR_END = date(2026, 1, 1), date(2026, 12, 31)
 
@@ -151,3 +151,24 @@ def test_another_tutors_sessions_are_not_in_the_feed(client, term):
     db.session.commit()
     ids = {str(e["UID"]) for e in feed_of(client, other).walk("VEVENT")}
     assert len(ids) == 1 and all(uid not in ids for uid in {str(e["UID"]) for e in feed_of(client, term).walk("VEVENT")})
+
+
+def test_calendar_apps_polling_the_feed_get_304_until_something_changes(client, term):
+    path = feed_path(term)
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    since = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+    weekly = db.session.scalar(sa.select(Session).where(Session.start_time == time(16, 0)))
+    mark_lesson(weekly, date(2026, 1, 13), note="Homework checked")  # any lesson's change
+    changed = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert "Homework checked" in changed.text
+
+    plans.remove_date(weekly, date(2026, 1, 15))  # a series' own change (its EXDATEs)
+    db.session.commit()
+    removed = client.get(path, headers={"If-None-Match": changed.headers["ETag"]})
+    assert removed.status_code == 200 and "20260115" in removed.text.split("EXDATE")[1].split("\n")[0]
