@@ -236,6 +236,33 @@ def lessons_of(sessions: list[Any], extras: dict[int, Any], own: dict[tuple[int,
 TABS = ("today", "upcoming", "needs-marking", "past", "all")
 
 
+DEFAULT_TAB = "upcoming"
+
+
+@dataclass(frozen=True, slots=True)
+class ListWindow:
+    """What a list (the page, its CSV) shows: the tab, the dates, the order, to mark or not."""
+
+    tab: str | None
+    start: date
+    end: date
+    newest_first: bool
+    to_mark: bool
+
+
+def list_window(tab: str | None, filters: dict[str, Any], today: date) -> ListWindow:
+    """A list's window from its tab and filters: a tab narrows date_from and date_to; with
+    dates and no tab, the whole window, past and future (SPEC "Lessons")."""
+    if tab not in TABS:
+        tab = None if ("date_from" in filters or "date_to" in filters) else DEFAULT_TAB
+    start, end, newest_first, to_mark = tab_window(tab, today)
+    if tab is None:
+        start, end = filters.get("date_from", start), filters.get("date_to", end)
+    else:
+        start, end = max(start, filters.get("date_from", start)), min(end, filters.get("date_to", end))
+    return ListWindow(tab, start, end, newest_first, to_mark)
+
+
 def tab_window(tab: str | None, today: date) -> tuple[date, date, bool, bool]:
     """(first date, last date, newest first?, only lessons to mark?) of a list's tab; None:
     the whole range (narrowed by date_from and date_to)."""

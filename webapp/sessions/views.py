@@ -14,7 +14,7 @@ from ..lessons import clashes, plans
 from ..lessons import recurrence as R
 from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_session, series_of, students_of
 from ..lessons.errors import Conflict, TooManyLessons
-from ..lessons.listing import TABS, decode_key, encode_key, lesson_page, tab_window
+from ..lessons.listing import decode_key, encode_key, lesson_page, list_window
 from ..lessons.marking import change_lesson
 from ..models import Session, SessionSeries, User
 from ..notifications.alarms import browser_alarms
@@ -25,7 +25,6 @@ from .forms import DeleteForm, FilterForm, SessionForm
 bp = workspace(Blueprint("sessions", __name__, url_prefix="/sessions"))
 TAB_LABELS = {"today": "Today", "upcoming": "Upcoming", "needs-marking": "Needs marking", "past": "Past",
               "all": "All"}
-DEFAULT_TAB = "upcoming"
 LESSONS_SHOWN = 12  # rows of lessons on a series' page
 
 
@@ -49,20 +48,14 @@ def index():
         form.set_tutors(db.session.execute(db.select(User.id, User.full_name).where(User.role == "tutor")
                                            .order_by(User.full_name, User.id)).all())
     filters = form.filters()
-    tab = request.args.get("tab")
-    if tab not in TABS:
-        tab = None if ("date_from" in filters or "date_to" in filters) else DEFAULT_TAB
     today, now = user_today(), user_now()
-    start, end, newest_first, to_mark = tab_window(tab, today)
-    if tab is None:  # a window of dates: all of it, past and future
-        start, end = filters.get("date_from", start), filters.get("date_to", end)
-    else:
-        start, end = max(start, filters.get("date_from", start)), min(end, filters.get("date_to", end))
+    window = list_window(request.args.get("tab"), filters, today)
+    tab = window.tab
     cursor = decode_key(request.args.get("after"))
     status = 200
     try:
-        page = lesson_page(user, start, end, filters, cursor, newest_first,
-                           current_app.config["SESSIONS_PER_PAGE"], now if to_mark else None)
+        page = lesson_page(user, window.start, window.end, filters, cursor, window.newest_first,
+                           current_app.config["SESSIONS_PER_PAGE"], now if window.to_mark else None)
     except TooManyLessons as exc:
         page, status = None, 422
         form.date_to.errors = list(form.date_to.errors) + [str(exc)]
