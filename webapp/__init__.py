@@ -81,13 +81,14 @@ def register_blueprints(app: Flask) -> None:
     from .calendar.views import bp as calendar_bp
     from .notifications.views import bp as notifications_bp
     from .people.views import bp as people_bp
+    from .reports.views import bp as reports_bp
     from .sessions.lesson_views import bp as lessons_bp
     from .sessions.views import bp as sessions_bp
     from .settings.views import bp as settings_bp
     from .tokens.views import bp as tokens_bp
 
     for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp, people_bp,
-                      notifications_bp, settings_bp):
+                      notifications_bp, settings_bp, reports_bp):
         app.register_blueprint(blueprint)
     if app.config["BENCHMARK_BASELINE"]:  # only for bench/: never in production
         from .baseline import bp as baseline_bp

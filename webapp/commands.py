@@ -1,4 +1,5 @@
-"""`flask --app webapp ...` commands: seed-demo, create-token, calendar-url, send-notifications."""
+"""`flask --app webapp ...` commands: seed-demo, create-token, calendar-url, send-notifications,
+export-lessons."""
 from __future__ import annotations
 
 import click
@@ -13,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_token)
     app.cli.add_command(calendar_url)
     app.cli.add_command(send_notifications)
+    app.cli.add_command(export_lessons)
 
 
 def user_by_email(email: str) -> User:
@@ -77,3 +79,37 @@ def send_notifications(once: bool) -> None:
         click.echo(f"Notifications: {worker.run_once()}.")
     else:
         worker.run_forever(current_app.config["NOTIFY_POLL_SECONDS"])
+
+
+@click.command("export-lessons")
+@click.argument("email")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="The CSV file (default: standard output).")
+@click.option("--filter", "-f", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="A filter of the list, as in its URL: tab=past, date_from=2026-01-01, status=completed …")
+def export_lessons(email: str, output, pairs: tuple[str, ...]) -> None:
+    """Write EMAIL's lessons as CSV, one line per lesson, as /lessons.csv does."""
+    from flask import current_app
+    from flask_login import login_user
+    from werkzeug.datastructures import MultiDict
+
+    from .lessons.errors import TooManyLessons
+    from .reports import export
+    from .reports.views import filtered_lessons
+
+    user = user_by_email(email)
+    wrong = [p for p in pairs if "=" not in p]
+    if wrong:
+        raise click.BadParameter(f"{wrong[0]!r}: give NAME=VALUE.", param_hint="--filter")
+    args = MultiDict(p.split("=", 1) for p in pairs)
+    with current_app.test_request_context("/lessons.csv", query_string=args):
+        login_user(user)
+        try:
+            lessons, form = filtered_lessons(user, args)
+        except TooManyLessons as exc:
+            raise click.ClickException(str(exc)) from exc
+        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        if problems:
+            raise click.ClickException("; ".join(problems))
+        for chunk in export.chunks(lessons, not user.has_workspace):
+            output.write(chunk)

@@ -1,0 +1,1 @@
+"""What the records give back: the lessons as CSV (export, import), and the reports."""
