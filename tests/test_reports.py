@@ -28,7 +28,7 @@ PATTERN = {"days": ["Monday"], "months": [], "specific_dates": []}
 def term(app):
     """Mondays 16 Mar to 13 Apr 2026 (London's clocks change on 29 Mar), 16:00–17:00:
     16 completed, present; 23 moved to Tue 24, completed, late; 30 cancelled; 6 Apr
-    completed, the student absent; 13 Apr not marked. And Tue 31 Mar (a month end), one-time,
+    completed, the student absent; 13 Apr the student excused, the lesson not marked. And Tue 31 Mar (a month end), one-time,
     90 min, completed, present. Topics: Algebra and Fractions weekly, Geometry on the 31st."""
     tutor = make_user(email="tutor@example.com", name="Abebe Kebede", timezone="Europe/London")
     student = make_user("student", email="student@example.com", name="Selam Girma", timezone="Europe/London")
@@ -46,6 +46,7 @@ def term(app):
     mark_lesson(series, date(2026, 3, 23), **done, student_attendance_status="late", topics_covered=["Fractions"])
     cancel_lesson(series, date(2026, 3, 30))
     mark_lesson(series, date(2026, 4, 6), **done, student_attendance_status="absent")
+    mark_lesson(series, date(2026, 4, 13), student_attendance_status="excused")
     one = make_session(maths, date(2026, 3, 31), time(10), time(11, 30), topics=["Geometry"], status="completed",
                        tutor_attendance_status="present", student_attendance_status="present")
     db.session.commit()
@@ -64,9 +65,9 @@ def test_figures_of_two_months_match_the_hand_count(app, term):
     f = figures(tutor, date(2026, 3, 1), date(2026, 4, 30))
     assert (f.lessons, f.held, f.minutes, f.hours) == (6, 4, 270, 4.5)
     assert (f.cancelled, f.no_shows, f.to_mark) == (1, 1, 1)
-    assert dict(f.student_attendance) == {"present": 2, "late": 1, "absent": 1}
+    assert dict(f.student_attendance) == {"present": 2, "late": 1, "absent": 1, "excused": 1}
     assert dict(f.tutor_attendance) == {"present": 4}
-    assert (f.student_rate, f.tutor_rate) == (0.75, 1.0)
+    assert (f.student_rate, f.tutor_rate) == (0.75, 1.0)  # present or late of four: the excused one left out
     assert (f.reviews, f.rating) == (2, 3.0)
     weeks = {week: (held, minutes) for week, held, minutes in f.weeks}
     assert weeks[date(2026, 3, 16)] == (1, 60) and weeks[date(2026, 3, 23)] == (1, 60)
@@ -167,3 +168,12 @@ def test_export_lessons_from_the_command_line(app, term, runner, tmp_path):
     bad = runner.invoke(args=["export-lessons", "tutor@example.com", "-f", "date_from=soon"])
     assert bad.exit_code != 0 and "date_from" in bad.output
     assert runner.invoke(args=["export-lessons", "nobody@example.com"]).exit_code != 0
+
+
+def test_over_half_a_year_the_hours_count_by_month(app, term):
+    tutor, *_ = term
+    f = figures(tutor, date(2026, 1, 1), date(2026, 12, 31))
+    assert f.by_month and len(f.months) == 12
+    assert {m: (held, minutes) for m, held, minutes in f.months}[date(2026, 3, 1)] == (3, 210)
+    assert {m: (held, minutes) for m, held, minutes in f.months}[date(2026, 4, 1)] == (1, 60)
+    assert sum(held for _m, held, _min in f.months) == f.held

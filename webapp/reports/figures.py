@@ -4,7 +4,8 @@ reviews' ratings. Plain functions of lessons, so tests check them against hand c
 
 - held: lessons completed; hours taught: their minutes;
 - attendance of the student and of the tutor: the marked lessons that were not cancelled,
-  by value (present, late, absent, excused), and the rate present or late;
+  by value (present, late, absent, excused), and the rate present or late (excused ones
+  left out of it);
 - cancellations; no-shows (the student absent, not excused); lessons still to mark;
 - reviews: their average rating, and how many;
 - by week (Monday first): lessons held and hours;
@@ -26,6 +27,7 @@ from ..extensions import db
 from ..models import Review
 
 ATTENDED = ("present", "late")
+WEEKS_SHOWN = 26
 
 
 @dataclass
@@ -56,9 +58,19 @@ class Figures:
     student_attendance: Counter = field(default_factory=Counter)
     tutor_attendance: Counter = field(default_factory=Counter)
     weeks: list[tuple[date, int, int]] = field(default_factory=list)  # (Monday, held, minutes)
+    months: list[tuple[date, int, int]] = field(default_factory=list)  # (the 1st, held, minutes)
     reviews: int = 0
     rating: float | None = None
     progress: list[Progress] = field(default_factory=list)
+
+    @property
+    def by_month(self) -> bool:
+        """Over half a year the chart and its table count months (weeks are too many to read)."""
+        return len(self.weeks) > WEEKS_SHOWN
+
+    @property
+    def buckets(self) -> list[tuple[date, int, int]]:
+        return self.months if self.by_month else self.weeks
 
     @property
     def hours(self) -> float:
@@ -66,7 +78,9 @@ class Figures:
 
     @staticmethod
     def rate(counts: Counter) -> float | None:
-        marked = sum(counts.values())
+        """Present or late, of the lessons marked present, late or absent (an excused
+        absence does not count against anyone)."""
+        marked = sum(n for value, n in counts.items() if value != "excused")
         return sum(counts[v] for v in ATTENDED) / marked if marked else None
 
     @property
@@ -125,6 +139,12 @@ def figures_of(lessons: list[Any], start: date, end: date, now: datetime) -> Fig
             seen["covered"].extend(lesson.topics_covered)
             seen["open"] = (seen["open"] | set(lesson.topics)) - set(lesson.topics_covered) - set(seen["covered"])
     out.weeks = [(week, held, minutes) for week, (held, minutes) in sorted(by_week.items())]
+    by_month: dict[date, list[int]] = {}
+    for week, held, minutes in out.weeks:  # a week counts in the month of its Monday
+        counts = by_month.setdefault(max(week, start).replace(day=1), [0, 0])
+        counts[0] += held
+        counts[1] += minutes
+    out.months = [(month, held, minutes) for month, (held, minutes) in sorted(by_month.items())]
     for enrollment_id, seen in topics.items():
         planned, covered = _unique(seen["planned"]), _unique(seen["covered"])
         out.progress.append(Progress(enrollment_id, seen["student"], seen["course"], planned, covered,

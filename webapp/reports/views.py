@@ -77,7 +77,7 @@ def index():
         return render_template("reports/index.html", form=form, figures=None, start=start, end=end), 422
     figures = with_reviews(figures_of(lessons, start, end, now), lessons)
     return render_template("reports/index.html", form=form, figures=figures, start=start, end=end,
-                           hours_chart=charts.hours_by_week(figures), attendance_chart=charts.attendance(figures),
+                           hours_chart=charts.hours_taught(figures), attendance_chart=charts.attendance(figures),
                            csv_args={"date_from": start.isoformat(), "date_to": end.isoformat(), **filters})
 
 
