@@ -120,12 +120,14 @@ def register_template_helpers(app: Flask) -> None:
     from . import choices
     from .formatting import FILTERS
     from .markup import option_tags
+    from .sessions.forms import BULK_CHANGES
     from .web import lesson_url, script_root
 
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(
         choices=choices,
         option_tags=option_tags,
+        bulk_changes=BULK_CHANGES,
         lesson_url=lesson_url,
         script_root=script_root,
     )

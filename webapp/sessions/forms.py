@@ -240,3 +240,13 @@ class FilterForm(FlaskForm):
 
     def active(self) -> bool:
         return any(getattr(self, n).raw_data and getattr(self, n).raw_data[0] for n in self.NAMES)
+
+
+# What the lists' bulk form may set on the lessons ticked (one value each time).
+BULK_CHANGES = {
+    **{f"status={v}": f"Status: {C.STATUS_LABELS[v]}" for v in C.SESSION_STATUSES},
+    **{f"student_attendance_status={v}": f"Student: {C.ATTENDANCE_LABELS[v]}" for v in C.ATTENDANCE_STATUSES},
+    **{f"tutor_attendance_status={v}": f"Tutor: {C.ATTENDANCE_LABELS[v]}" for v in C.ATTENDANCE_STATUSES},
+    **{f"priority_level={v}": f"Priority: {C.PRIORITY_LABELS[v]}" for v in C.PRIORITY_LEVELS},
+    "everyone-present": "Everyone present",
+}

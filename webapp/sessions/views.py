@@ -16,11 +16,12 @@ from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_ses
 from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import decode_key, encode_key, lesson_page, list_window
 from ..lessons.marking import change_lesson
+from ..formatting import short_day
 from ..models import Session, SessionSeries, User
 from ..notifications.alarms import browser_alarms
 from ..web import is_htmx, user_now, user_today
 from . import workspace
-from .forms import DeleteForm, FilterForm, SessionForm
+from .forms import BULK_CHANGES, DeleteForm, FilterForm, SessionForm
 
 bp = workspace(Blueprint("sessions", __name__, url_prefix="/sessions"))
 TAB_LABELS = {"today": "Today", "upcoming": "Upcoming", "needs-marking": "Needs marking", "past": "Past",
@@ -230,3 +231,88 @@ def _after_delete(target: str) -> Response:
     if is_htmx():  # htmx follows redirects inside the XHR; ask it for a real navigation instead
         return Response(status=200, headers={"HX-Redirect": target})
     return redirect(target, code=303)
+
+
+# --- Many lessons at once -----------------------------------------------------------------
+
+def _bulk_values(change: str | None) -> dict | None:
+    if change == "everyone-present":
+        return {"tutor_attendance_status": "present", "student_attendance_status": "present"}
+    if change not in BULK_CHANGES:
+        return None
+    name, value = change.split("=", 1)
+    return {name: value}
+
+
+def _summary(outcome) -> list[tuple[str, str]]:
+    def names(lessons):
+        return ", ".join(f"{short_day(l.date)} {l.start_time:%H:%M} {l.session.enrollment.student.full_name}"
+                         for l in lessons[:5]) + (f" and {len(lessons) - 5} more" if len(lessons) > 5 else "")
+
+    out = [("info", f"Saved: {len(outcome.changed)} lesson{'s' if len(outcome.changed) != 1 else ''} changed"
+                    + (f", {len(outcome.unchanged)} already so" if outcome.unchanged else "") + ".")]
+    if outcome.stale:
+        out.append(("error", f"Skipped, changed by someone meanwhile (open them to see): {names(outcome.stale)}."))
+    for lesson, why in outcome.refused[:5]:
+        out.append(("error", f"Not changed: {names([lesson])}: {why}"))
+    if len(outcome.refused) > 5:
+        out.append(("error", f"{len(outcome.refused) - 5} more not changed, for the same reasons."))
+    if outcome.missing:
+        out.append(("error", f"{outcome.missing} lesson{'s' if outcome.missing != 1 else ''} no longer exist."))
+    return out
+
+
+@bp.post("/bulk")
+def bulk():
+    """Set one value on the lessons ticked in a list (or all of its page), in one request."""
+    from ..lessons import bulk as B
+    from ..web import safe_next
+
+    back = safe_next(request.form.get("next"), url_for("sessions.index"))
+    values = _bulk_values(request.form.get("change"))
+    raw = request.form.getlist("page_lesson" if request.form.get("whole_page") else "lesson")
+    parsed = [p for p in (B.parse_key(r) for r in raw[:B.MAX_LESSONS]) if p is not None]
+    if values is None or not parsed:
+        flash("Choose the lessons and what to set." if values is not None or parsed else
+              "Choose what to set, and the lessons.", "error")
+        return redirect(back, 303)
+    found = B.load(current_user, [key for key, _v in parsed])
+    picked = {key: (found[key], version) for key, version in parsed if key in found}
+    outcome = B.mark_many(picked, values, user_now())
+    outcome.missing = len({key for key, _v in parsed}) - len(picked)
+    for category, message in _summary(outcome):
+        flash(message, category)
+    return redirect(back, 303)
+
+
+# --- Planned sessions from a CSV file -------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_csv():
+    """Upload, preview (every row's errors), then save all or nothing."""
+    from ..reports import imports
+
+    if request.method == "GET":
+        return render_template("sessions/import.html", upload=None, text=None)
+    confirmed = request.form.get("confirm") == "1"
+    if confirmed:
+        text = request.form.get("data") or ""
+    else:
+        file = request.files.get("file")
+        data = file.read() if file else b""
+        text = imports.decode(data) if data else None
+        if not data:
+            return render_template("sessions/import.html", upload=imports.Upload(problem="Choose a CSV file."),
+                                   text=None), 422
+        if text is None:
+            return render_template("sessions/import.html", upload=imports.Upload(
+                problem="The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."), text=None), 422
+    upload = imports.read(current_user, text)
+    if not upload.ok:
+        return render_template("sessions/import.html", upload=upload, text=None), 422
+    if not confirmed:
+        return render_template("sessions/import.html", upload=upload, text=text)
+    made = imports.save(upload)
+    flash(f"Saved: {len(made)} session{'s' if len(made) != 1 else ''} imported.")
+    return redirect(url_for("sessions.index", tab="upcoming"), 303)
