@@ -77,6 +77,7 @@ COMMON_ERRORS = {
                                        "schema": {"type": "string"}}}),
 }
 NOT_FOUND = {"404": _problem("No such session, or not one of yours.")}
+QUERY_ERRORS = {"400": _problem("A query parameter holds a NUL character, which no text here may contain.")}
 LESSON_NOT_FOUND = {"404": _problem("No such session, not one of yours, or no lesson on that date.")}
 BODY_ERRORS = {
     "400": _problem("The body is not valid JSON (or a browser request without its CSRF token)."),
@@ -146,7 +147,7 @@ def document() -> dict[str, Any]:
                     "parameters": list_params,
                     "responses": {"200": _json(_ref("SessionList"), "A page of sessions."),
                                   "422": _json(_ref("ValidationErrors"), "A filter is not valid."),
-                                  **COMMON_ERRORS},
+                                  **QUERY_ERRORS, **COMMON_ERRORS},
                 },
                 "post": {
                     "operationId": "createSession", "summary": "Create a session",
@@ -194,7 +195,7 @@ def document() -> dict[str, Any]:
                     "parameters": lesson_params,
                     "responses": {"200": _json(_ref("LessonList"), "A page of lessons."),
                                   "422": _json(_ref("ValidationErrors"), "A filter or the window is not valid."),
-                                  **COMMON_ERRORS},
+                                  **QUERY_ERRORS, **COMMON_ERRORS},
                 },
             },
             "/api/sessions/{session_id}/lessons/{original_date}": {
