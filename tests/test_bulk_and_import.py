@@ -91,10 +91,10 @@ def test_everyone_present_marks_todays_lessons_and_refuses_nothing_silently(app,
     client = logged_in(app)
     page = client.get("/sessions?tab=today")
     assert "Everyone present" in page.text
-    pages = re.findall(r'name="page_lesson" value="([^"]+)"', page.text)
-    assert len(pages) == 2
+    pages = re.search(r'name="page_lessons" value="([^"]+)"', page.text).group(1)
+    assert len(pages.split()) == 2
     answer = client.post("/sessions/bulk", data={"csrf_token": csrf_from(page.text), "whole_page": "1",
-                                                 "page_lesson": pages, "change": "everyone-present"})
+                                                 "page_lessons": pages, "change": "everyone-present"})
     assert flashes(client, answer.headers["Location"])[0] == "Saved: 2 lessons changed."
     db.session.expire_all()
     for session in week["today"]:

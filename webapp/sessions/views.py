@@ -270,7 +270,8 @@ def bulk():
 
     back = safe_next(request.form.get("next"), url_for("sessions.index"))
     values = _bulk_values(request.form.get("change"))
-    raw = request.form.getlist("page_lesson" if request.form.get("whole_page") else "lesson")
+    raw = (request.form.get("page_lessons") or "").split() if request.form.get("whole_page") \
+        else request.form.getlist("lesson")
     parsed = [p for p in (B.parse_key(r) for r in raw[:B.MAX_LESSONS]) if p is not None]
     if values is None or not parsed:
         flash("Choose the lessons and what to set." if values is not None or parsed else
