@@ -332,7 +332,7 @@ def lesson_json(lesson, reader: bool = False) -> dict[str, Any]:
         "tutor_attendance_status": lesson.tutor_attendance_status,
         "student_attendance_status": lesson.student_attendance_status, "priority_level": lesson.priority_level,
         "topics": lesson.topics, "topics_covered": list(lesson.topics_covered),
-        "note": lesson.note if not reader or lesson.note_shared else None, "note_shared": lesson.note_shared,
+        "note": lesson.note_for(reader), "note_shared": lesson.note_shared,
         "course_enrollment_id": session.course_enrollment_id,
         "student_review_id": lesson.review_id("student"), "tutor_review_id": lesson.review_id("tutor"),
         "parent_review_id": lesson.review_id("parent"), "is_recurring": lesson.is_series, "moved": lesson.moved,

@@ -42,11 +42,6 @@ def _summary(session: Any, cancelled: bool, reader: bool = False) -> str:
     return ("Cancelled: " if cancelled else "") + title
 
 
-def _note(lesson: Any, reader: bool) -> str | None:
-    """The tutor's note: in the tutor's feed, and in the others' only when the tutor shares it."""
-    return lesson.note if not reader or lesson.note_shared else None
-
-
 def _description(session: Any, covered: list[str], note: str | None) -> str:
     lines = []
     if session.topics:
@@ -125,7 +120,7 @@ def series_events(session: Any, series: Any | None, own: dict[Any, Any], tz: Any
             continue
         lesson = build(session, original, record)
         event = _event(session, lesson.starts_at(tz), lesson.ends_at(tz), lesson.status, lesson.topics_covered,
-                       _note(lesson, reader), reader)
+                       lesson.note_for(reader), reader)
         event.add("recurrence-id", datetime.combine(original, session.start_time, tz))
         events.append(event)
     return events
@@ -152,7 +147,7 @@ def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], recor
         else:
             lesson = build(session, session.session_date, own.get(session.session_date))
             cal.add_component(_event(session, lesson.starts_at(tz), lesson.ends_at(tz), lesson.status,
-                                     lesson.topics_covered, _note(lesson, reader), reader))
+                                     lesson.topics_covered, lesson.note_for(reader), reader))
     cal.add_missing_timezones()
     return cal.to_ical()
 

@@ -80,6 +80,11 @@ class Lesson:
     def disputed(self) -> bool:
         return self.confirmation == "disputed"
 
+    def note_for(self, reader: bool) -> str | None:
+        """The tutor's note as `reader` (a student or parent, not the tutor) may see it: only
+        when the tutor shares it."""
+        return self.note if not reader or self.note_shared else None
+
     def review_id(self, role: str) -> int | None:
         """The lesson's review by `role` (student, tutor, parent)."""
         name = f"{role}_review_id"

@@ -24,7 +24,7 @@ def line(lesson: Any, reader: bool) -> list[Any]:
             session.session_mode or "", session.location or "", lesson.status,
             lesson.tutor_attendance_status or "", lesson.student_attendance_status or "", lesson.priority_level,
             TOPIC_SEPARATOR.join(lesson.topics or []), TOPIC_SEPARATOR.join(lesson.topics_covered or []),
-            (lesson.note if not reader or lesson.note_shared else None) or ""]
+            lesson.note_for(reader) or ""]
 
 
 def chunks(lessons: Iterable[Any], reader: bool) -> Iterator[str]:
