@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -36,6 +37,13 @@ mail = Mail()  # SMTP for the notification worker (MAIL_* settings)
 # Per-client limits on the routes that ask for them (the login); storage from
 # RATELIMIT_STORAGE_URI (memory:// by default, redis://… to share it between processes).
 limiter = Limiter(key_func=get_remote_address)
+
+
+def upsert(table, bind=None):
+    """INSERT … with ON CONFLICT for the database in use (`bind`: a connection, else the
+    ORM session's): PostgreSQL's and SQLite's dialects both have it, the generic one not."""
+    name = (bind if bind is not None else db.session.get_bind()).dialect.name
+    return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
 @event.listens_for(Engine, "connect")

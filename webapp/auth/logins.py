@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import session
 from flask_login import login_user, logout_user
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
+from ..extensions import db, upsert
 from ..models import LoginAttempts, LoginSession, User, utcnow
 
 LIFETIME = timedelta(days=30)  # a login not ended by hand ends by itself
@@ -93,13 +92,12 @@ def record_failure(email: str, now: datetime | None = None) -> int:
     it when it is time; the seconds it is now locked for."""
     now = now or utcnow()
     table = LoginAttempts.__table__
-    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     fresh = table.c.last_failure_at < now - FORGET_AFTER
-    upsert = module.insert(table).values(email=email, failures=1, last_failure_at=now)
-    upsert = upsert.on_conflict_do_update(index_elements=["email"], set_={
+    statement = upsert(table).values(email=email, failures=1, last_failure_at=now)
+    statement = statement.on_conflict_do_update(index_elements=["email"], set_={
         "failures": sa.case((fresh, 1), else_=table.c.failures + 1), "last_failure_at": now,
     }).returning(table.c.failures)
-    failures = db.session.execute(upsert).scalar_one()
+    failures = db.session.execute(statement).scalar_one()
     until = None
     if failures >= LOCK_AFTER:
         until = now + min(FIRST_LOCK * 2 ** min(failures - LOCK_AFTER, 10), MAX_LOCK)

@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
@@ -24,7 +23,7 @@ from . import events
 from . import recurrence as R
 from .access import MAX_ID, scope_of
 from .lesson import Lesson, build
-from .marking import RECORD_COLUMNS, ROW_COLUMNS
+from .marking import RECORD_COLUMNS, ROW_COLUMNS, new_records
 from .rows import RecordRow, read, select_sessions
 from .rules import validate_lesson
 
@@ -74,9 +73,13 @@ def load(user: Any, keys: list[Key]) -> dict[Key, Lesson]:
     return out
 
 
-def _dialect_insert():
-    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert
+def mark_keys(user: Any, picked: list[tuple[Key, str]], values: dict[str, Any], now: Any) -> Outcome:
+    """The lessons at these keys (each with the version its page showed) that `user` may mark,
+    given these values (`mark_many`); the keys that are not such a lesson count as missing."""
+    found = load(user, [key for key, _version in picked])
+    outcome = mark_many({key: (found[key], version) for key, version in picked if key in found}, values, now)
+    outcome.missing = len({key for key, _version in picked} - set(found))
+    return outcome
 
 
 NOT_BEGUN = "It has not begun yet: mark it completed from its own page."
@@ -153,8 +156,7 @@ def _records_update(items: list[tuple[Lesson, dict[str, Any]]], now) -> set[Key]
 def _records_insert(items: list[tuple[Lesson, dict[str, Any]]], now) -> set[Key]:
     rows = [{"session_id": l.session.id, "original_date": l.original_date, "version": 1, "created_at": now,
              "updated_at": now, **_columns(c, RECORD_COLUMNS)} for l, c in items]
-    statement = _dialect_insert()(LessonRecord.__table__).on_conflict_do_nothing(
-        index_elements=["session_id", "original_date"]).returning(O.session_id, O.original_date)
+    statement = new_records().returning(O.session_id, O.original_date)
     return {(sid, day) for sid, day in db.session.execute(statement, rows)}
 
 

@@ -18,11 +18,10 @@ import dataclasses
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 
 from .. import choices as C
-from ..extensions import db
+from ..extensions import db, upsert
 from ..models import LessonRecord, Session, utcnow
 from . import events
 from .errors import Conflict
@@ -119,10 +118,10 @@ def _record_values(lesson: Lesson, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _insert(values: dict[str, Any]) -> sa.Insert:
-    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(LessonRecord.__table__).values(**values).on_conflict_do_nothing(
-        index_elements=["session_id", "original_date"]).returning(O.id)
+def new_records() -> sa.Insert:
+    """INSERT of a lesson's first record; one saved in between (same session and original
+    date) wins, and this one inserts nothing."""
+    return upsert(LessonRecord.__table__).on_conflict_do_nothing(index_elements=["session_id", "original_date"])
 
 
 def _write_record(lesson: Lesson, values: dict[str, Any]) -> Lesson:
@@ -132,7 +131,7 @@ def _write_record(lesson: Lesson, values: dict[str, Any]) -> Lesson:
     if record is None:
         row = {"session_id": lesson.session_id, "original_date": lesson.original_date, "version": 1,
                "created_at": now, "updated_at": now, **columns}
-        new_id = db.session.execute(_insert(row)).scalar()
+        new_id = db.session.execute(new_records().values(**row).returning(O.id)).scalar()
         if new_id is None:  # a first record of the same lesson saved in between
             raise Conflict
         saved = RecordRow(id=new_id, **row)

@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
+from ..extensions import db, upsert
 from ..models import Notification, utcnow
 from .messages import Draft
 
@@ -32,11 +31,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX))
 
 
-def _insert(dialect: str) -> Any:
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Notification.__table__).on_conflict_do_nothing(index_elements=["key"])
-
-
 def enqueue(drafts: list[Draft], conn: Any = None, state: str = "pending", now: datetime | None = None) -> None:
     """Write the drafts as rows due `now` (default: now), in the caller's transaction
     (`conn`, else the ORM session's: a notice commits with the change that makes it due)."""
@@ -44,9 +38,8 @@ def enqueue(drafts: list[Draft], conn: Any = None, state: str = "pending", now: 
         return
     now = now or utcnow()
     rows = [{**d.row(), "state": state, "attempts": 0, "next_attempt_at": now, "created_at": now} for d in drafts]
-    target = conn if conn is not None else db.session
-    dialect = (conn.dialect if conn is not None else db.session.get_bind().dialect).name
-    target.execute(_insert(dialect), rows)
+    statement = upsert(Notification.__table__, conn).on_conflict_do_nothing(index_elements=["key"])
+    (conn if conn is not None else db.session).execute(statement, rows)
 
 
 def existing_keys(keys: list[str]) -> set[str]:
