@@ -9,7 +9,6 @@ from ..lessons import recurrence as R
 from ..lessons.access import enrollments_of, students_of
 from ..lessons.errors import TooManyLessons
 from ..lessons.listing import lessons_in_window, list_window
-from ..models import User
 from ..sessions.forms import FilterForm
 from ..web import require_login, user_now, user_today
 from . import charts, export
@@ -17,16 +16,14 @@ from .figures import ensure_range, figures_of, period_dates, with_reviews
 from .forms import ReportForm
 
 bp = Blueprint("reports", __name__)
+REPORT_BUDGET = 100_000  # lessons a report may expand: five years of a busy tutor's
 bp.before_request(require_login)
 
 
 def filtered_lessons(user, args) -> tuple[list, FilterForm]:
     """The lessons the list shows for these query parameters (tab, dates, filters), all of
     them, unpaged; raises TooManyLessons for a window too wide to expand."""
-    form = FilterForm(args)
-    form.set_students(db.session.execute(students_of(user)).all())
-    if user.is_admin:
-        form.set_tutors(db.session.execute(db.select(User.id, User.full_name).where(User.role == "tutor")).all())
+    form = FilterForm.for_user(user, args)
     filters = form.filters()
     window = list_window(args.get("tab"), filters, user_today())
     lessons = lessons_in_window(user, window.start, window.end, filters,
@@ -71,7 +68,7 @@ def index():
     filters = {name: int(getattr(form, name).data) for name in ("student_id", "course_enrollment_id")
                if getattr(form, name).data and not getattr(form, name).errors}
     try:
-        lessons = lessons_in_window(user, start, end, filters, budget=R.Budget(C_BUDGET))
+        lessons = lessons_in_window(user, start, end, filters, budget=R.Budget(REPORT_BUDGET))
     except TooManyLessons as exc:
         form.date_to.errors = list(form.date_to.errors) + [str(exc)]
         return render_template("reports/index.html", form=form, figures=None, start=start, end=end), 422
@@ -79,6 +76,3 @@ def index():
     return render_template("reports/index.html", form=form, figures=figures, start=start, end=end,
                            hours_chart=charts.hours_taught(figures), attendance_chart=charts.attendance(figures),
                            csv_args={"date_from": start.isoformat(), "date_to": end.isoformat(), **filters})
-
-
-C_BUDGET = 100_000  # five years of a busy tutor's lessons

@@ -205,6 +205,23 @@ class FilterForm(FlaskForm):
     NAMES = ("q", "status", "session_mode", "priority_level", "student_id", "tutor_id", "date_from", "date_to",
              "is_featured", "is_recurring", "session_id")
 
+    @classmethod
+    def for_user(cls, user, args) -> "FilterForm":
+        """The list's filters from `args`, with the students (and for an admin the tutors) the
+        user may choose from: the list page, its CSV and the command share it."""
+        import sqlalchemy as sa
+
+        from ..extensions import db
+        from ..lessons.access import students_of
+        from ..models import User
+
+        form = cls(args)
+        form.set_students(db.session.execute(students_of(user)).all())
+        if user.is_admin:
+            form.set_tutors(db.session.execute(sa.select(User.id, User.full_name).where(User.role == "tutor")
+                                               .order_by(User.full_name, User.id)).all())
+        return form
+
     def set_students(self, students) -> None:
         self.student_id.choices = {"": "All students"} | {str(i): name for i, name in students}
 

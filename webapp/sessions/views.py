@@ -10,16 +10,18 @@ from flask_login import current_user
 
 from .. import choices as C
 from ..extensions import db
+from ..lessons import bulk as bulk_marking
 from ..lessons import clashes, plans
 from ..lessons import recurrence as R
-from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_session, series_of, students_of
+from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_session, series_of
 from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import decode_key, encode_key, lesson_page, list_window
 from ..lessons.marking import change_lesson
 from ..formatting import short_day
-from ..models import Session, SessionSeries, User
+from ..models import Session, SessionSeries
 from ..notifications.alarms import browser_alarms
-from ..web import is_htmx, user_now, user_today
+from ..reports import imports
+from ..web import is_htmx, safe_next, user_now, user_today
 from . import workspace
 from .forms import BULK_CHANGES, DeleteForm, FilterForm, SessionForm
 
@@ -43,11 +45,7 @@ def load_session(session_id: int, **kw) -> Session:
 def index():
     """The user's lessons: tabs, filters and pages; the results alone for htmx."""
     user = current_user._get_current_object()  # the proxy costs on every attribute read
-    form = FilterForm(request.args)
-    form.set_students(db.session.execute(students_of(user)).all())
-    if user.is_admin:
-        form.set_tutors(db.session.execute(db.select(User.id, User.full_name).where(User.role == "tutor")
-                                           .order_by(User.full_name, User.id)).all())
+    form = FilterForm.for_user(user, request.args)
     filters = form.filters()
     today, now = user_today(), user_now()
     window = list_window(request.args.get("tab"), filters, today)
@@ -265,22 +263,16 @@ def _summary(outcome) -> list[tuple[str, str]]:
 @bp.post("/bulk")
 def bulk():
     """Set one value on the lessons ticked in a list (or all of its page), in one request."""
-    from ..lessons import bulk as B
-    from ..web import safe_next
-
     back = safe_next(request.form.get("next"), url_for("sessions.index"))
     values = _bulk_values(request.form.get("change"))
     raw = (request.form.get("page_lessons") or "").split() if request.form.get("whole_page") \
         else request.form.getlist("lesson")
-    parsed = [p for p in (B.parse_key(r) for r in raw[:B.MAX_LESSONS]) if p is not None]
+    parsed = [p for p in (bulk_marking.parse_key(r) for r in raw[:bulk_marking.MAX_LESSONS]) if p is not None]
     if values is None or not parsed:
         flash("Choose the lessons and what to set." if values is not None or parsed else
               "Choose what to set, and the lessons.", "error")
         return redirect(back, 303)
-    found = B.load(current_user, [key for key, _v in parsed])
-    picked = {key: (found[key], version) for key, version in parsed if key in found}
-    outcome = B.mark_many(picked, values, user_now())
-    outcome.missing = len({key for key, _v in parsed}) - len(picked)
+    outcome = bulk_marking.mark_keys(current_user, parsed, values, user_now())
     for category, message in _summary(outcome):
         flash(message, category)
     return redirect(back, 303)
@@ -292,8 +284,6 @@ def bulk():
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
     """Upload, preview (every row's errors), then save all or nothing."""
-    from ..reports import imports
-
     if request.method == "GET":
         return render_template("sessions/import.html", upload=None, text=None)
     confirmed = request.form.get("confirm") == "1"
