@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from tests import dbs
 from tests.querycount import count_queries
 
+from .data import one_tutor
+
 FIRST = date(2026, 1, 5)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
@@ -31,19 +33,9 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 def build(db, series: int) -> tuple[str, int]:
     """Insert the tutor's data set-based; returns the tutor's email and the lesson count."""
     from webapp.lessons import recurrence as R
-    from webapp.models import Enrollment, LessonRecord, Session, SessionSeries, User
+    from webapp.models import LessonRecord, Session, SessionSeries
 
-    users = [{"email": "bench-tutor@example.com", "full_name": "Bench Tutor", "role": "tutor",
-              "timezone": "Europe/London"}]
-    users += [{"email": f"bench-student{i}@example.com", "full_name": f"Student {i}", "role": "student",
-               "timezone": "Europe/London"} for i in range(20)]
-    db.session.execute(sa.insert(User), users)
-    tutor = db.session.scalar(sa.select(User).filter_by(email="bench-tutor@example.com"))
-    tutor.set_password("bench-pw")
-    students = db.session.scalars(sa.select(User.id).where(User.role == "student").order_by(User.id)).all()
-    db.session.execute(sa.insert(Enrollment), [{"tutor_id": tutor.id, "student_id": s, "course": f"Course {i}"}
-                                               for i, s in enumerate(students)])
-    enrollments = db.session.scalars(sa.select(Enrollment.id).order_by(Enrollment.id)).all()
+    enrollments = one_tutor(db, 20, "Europe/London")
     frequencies = ("weekly", "weekly", "bi-weekly", "monthly")
     rows = []
     for i in range(series):
@@ -76,7 +68,7 @@ def build(db, series: int) -> tuple[str, int]:
                 overrides.append({"session_id": s.id, "original_date": d, "status": "cancelled"})
     db.session.execute(sa.insert(LessonRecord), overrides)
     db.session.commit()
-    return tutor.email, lessons
+    return "bench-tutor@example.com", lessons
 
 
 def timed(client, db, path: str, repeat: int, headers=None, status: int = 200,

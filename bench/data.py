@@ -109,3 +109,21 @@ def issue_tokens(url: str, tutor_ids: list[int]) -> dict[int, str]:
             plain[tutor_id] = token
     engine.dispose()
     return plain
+
+
+def one_tutor(db, students: int, timezone: str) -> list[int]:
+    """For the calendar and reports benchmarks, through the ORM session: bench-tutor@example.com
+    (password bench-pw) and `students` students, each enrolled once ("Course <i>"); returns the
+    enrollments' ids in order."""
+    from webapp.models import Enrollment, User
+
+    db.session.execute(sa.insert(User), [{"email": "bench-tutor@example.com", "full_name": "Bench Tutor",
+                                          "role": "tutor", "timezone": timezone}] +
+                       [{"email": f"bench-student{i}@example.com", "full_name": f"Student {i}", "role": "student",
+                         "timezone": timezone} for i in range(students)])
+    tutor = db.session.scalar(sa.select(User).filter_by(email="bench-tutor@example.com"))
+    tutor.set_password("bench-pw")
+    ids = db.session.scalars(sa.select(User.id).where(User.role == "student").order_by(User.id)).all()
+    db.session.execute(sa.insert(Enrollment), [{"tutor_id": tutor.id, "student_id": s, "course": f"Course {i}"}
+                                               for i, s in enumerate(ids)])
+    return list(db.session.scalars(sa.select(Enrollment.id).order_by(Enrollment.id)))

@@ -92,8 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         print(dbs.postgres_problem(), file=sys.stderr)
         return 2
 
-    from flask_mailman import EmailMultiAlternatives  # noqa: F401  (the loop's library)
-
     from tests.conftest import make_app, upgrade
     from webapp.extensions import db, mail
     from webapp.models import Notification, utcnow

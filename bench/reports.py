@@ -24,25 +24,18 @@ import sqlalchemy as sa
 from tests import dbs
 from tests.querycount import count_queries
 
+from .data import one_tutor
+
 STUDENTS = 25
 STATUSES = ("present", "present", "present", "late", "absent", "excused", "present", "present")
 
 
 def build(db, today: date) -> int:
     from webapp.lessons import recurrence as R
-    from webapp.models import Enrollment, LessonRecord, Session, SessionSeries, User
+    from webapp.models import LessonRecord, Session, SessionSeries
 
     first = today - timedelta(days=5 * 365)
-    db.session.execute(sa.insert(User), [{"email": "bench-tutor@example.com", "full_name": "Bench Tutor",
-                                          "role": "tutor", "timezone": "Africa/Addis_Ababa"}] +
-                       [{"email": f"s{i}@example.com", "full_name": f"Student {i}", "role": "student"}
-                        for i in range(STUDENTS)])
-    tutor = db.session.scalar(sa.select(User).filter_by(email="bench-tutor@example.com"))
-    tutor.set_password("bench-pw")
-    students = db.session.scalars(sa.select(User.id).where(User.role == "student").order_by(User.id)).all()
-    db.session.execute(sa.insert(Enrollment), [{"tutor_id": tutor.id, "student_id": s, "course": f"Course {i}"}
-                                               for i, s in enumerate(students)])
-    enrollments = db.session.scalars(sa.select(Enrollment.id).order_by(Enrollment.id)).all()
+    enrollments = one_tutor(db, STUDENTS, "Africa/Addis_Ababa")
     days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
     rows = []
     for i, enrollment in enumerate(enrollments):

@@ -23,7 +23,7 @@ from tests.lesson_support import cancel_lesson, mark_lesson, move_lesson
 from tests.mailbox import Mailbox, attachment, header, html_of, subject, text_of
 from webapp import choices as C
 from webapp.extensions import db, mail
-from webapp.models import Notification, Session, User, utcnow
+from webapp.models import Notification, Session, User
 from webapp.notifications.worker import Worker
 
 ADDIS = ZoneInfo("Africa/Addis_Ababa")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import choices as C
+from ..web import lesson_url
 
 
 def browser_alarms(lessons: list[Any], zone_name: str, root: str) -> list[dict[str, str]]:
@@ -22,6 +23,6 @@ def browser_alarms(lessons: list[Any], zone_name: str, root: str) -> list[dict[s
             "starts": starts.isoformat(),
             "title": f"{session.enrollment.course} with {session.enrollment.student.full_name} at "
                      f"{lesson.start_time:%H:%M}",
-            "url": f"{root}/sessions/{session.id}/lessons/{lesson.original_date.isoformat()}",
+            "url": str(lesson_url(session.id, lesson.original_date, root=root)),
         })
     return out

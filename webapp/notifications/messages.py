@@ -135,17 +135,11 @@ def links() -> Iterator[None]:
 
 def _render(kind: str, key: str, person: Any, facts: LessonFacts | None, context: dict[str, Any],
             ics: str | None = None) -> Draft:
-    subscription = SUBSCRIPTION_OF[kind]
+    """The draft from its templates (called inside `links()`)."""
     template = "digest" if kind == "digest" else "lesson"
-    with links():
-        context = {**context, "kind": kind, "person": person, "facts": facts,
-                   "unsubscribe_url": unsubscribe_url(person.id, kind),
-                   "subscription": C.SUBSCRIPTIONS[subscription], "settings_url": external_url("settings.index")}
-        return _draft(kind, key, person, facts, context, ics, template)
-
-
-def _draft(kind: str, key: str, person: Any, facts: LessonFacts | None, context: dict[str, Any],
-           ics: str | None, template: str) -> Draft:
+    context = {**context, "kind": kind, "person": person, "facts": facts,
+               "unsubscribe_url": unsubscribe_url(person.id, kind),
+               "subscription": C.SUBSCRIPTIONS[SUBSCRIPTION_OF[kind]], "settings_url": external_url("settings.index")}
     return Draft(key=key, kind=kind, recipient_id=person.id, to_address=person.email,
                  session_id=facts.session_id if facts else None,
                  lesson_date=facts.original_date if facts else None, subject=context["subject"],

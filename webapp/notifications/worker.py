@@ -17,7 +17,7 @@ import smtplib
 import socket
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,6 @@ class Tally:
     kept: int = 0
     retried: int = 0
     failed: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"planned {self.planned}, sent {self.sent}, kept in the outbox {self.kept}, "
@@ -83,7 +82,7 @@ class Worker:
         self.lease = timedelta(seconds=config["NOTIFY_LEASE_SECONDS"])
         self.max_attempts = config["NOTIFY_MAX_ATTEMPTS"]
         self.smtp = bool(config["MAIL_SERVER"])
-        self.now = utcnow()
+        self.now = utcnow()  # the time of the pass under way (run_once sets it)
 
     def run_once(self, now: datetime | None = None) -> Tally:
         """Plan what is due at `now` (naive UTC; default: now), then deliver every due row."""
@@ -158,7 +157,6 @@ class Worker:
             tally.retried += 1
             log.warning("notification %s to %s not delivered (%s); retry in %s",
                         row.id, row.to_address, line, outbox.backoff(row.attempts))
-        tally.errors.append(line)
 
 
 def _closed(connection: Any) -> None:
