@@ -5,6 +5,7 @@ every answer must conform to the document (status code, content type, headers, b
 from __future__ import annotations
 
 import collections
+import itertools
 from datetime import date, time, timedelta
 
 import pytest
@@ -62,11 +63,16 @@ def fuzz(served, seeded, mode: GenerationMode) -> dict[str, collections.Counter]
                         key=lambda operation: (operation.method.upper() == "DELETE", operation.label))
     for operation in operations:
         seen = statuses.setdefault(operation.label, collections.Counter())
+        # Which valid requests get the fix-ups below: two in three, by count rather than drawn
+        # (Hypothesis draws False far more often than True, so a drawn flag left some runs
+        # with no valid whole-session PUT at all).
+        turns = itertools.count()
 
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode=mode), target=targets, own=st.booleans(), k=days)
-        def check(case, target, own, k):
+        @given(case=operation.as_strategy(generation_mode=mode), target=targets, k=days)
+        def check(case, target, k):
+            own = next(turns) % 3 != 0
             # Random ids would almost never name a session, so most requests would stop at
             # 404: aim at real ones (and at another tutor's) and at their lessons' dates,
             # without making a deliberately broken part valid again.
