@@ -341,6 +341,7 @@ def test_saving_a_series_unchanged_or_with_new_topics_warns_about_nothing(logged
     series = weekly(world.enrollment, today() - timedelta(days=70), days=("Monday", "Wednesday", "Friday"),
                     start=time(9), end=time(10))  # its past lessons met world.mine's time many times
     other = make_session(world.enrollment, today() + timedelta(days=(7 - today().weekday()) % 7 or 7), time(9), time(10))
+    world.mine.start_time, world.mine.end_time = time(15), time(16)  # today: on a Friday the series meets it
     db.session.commit()
     data = edit_data(logged_in, world, series, session_date=series.session_date.isoformat(), session_frequency="weekly",
                      topics="Algebra\nNew topic", recurring_days=["Monday", "Wednesday", "Friday"])

@@ -3,6 +3,7 @@ Debian's Chromium driven by Playwright. Chromium missing: fails under CI=true, s
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +116,16 @@ def serious_axe_violations(page) -> list[dict]:
             nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
     }""")
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def wait_until(page, expression: str, timeout: float = 5.0) -> None:
+    """Poll `expression` in the page until it is true. Not page.wait_for_function: since
+    Playwright 1.65 it evaluates its predicate with eval, which the pages' CSP forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
 
 
 def mark_page(page) -> None:

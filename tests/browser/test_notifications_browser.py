@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, login, serious_axe_violations
+from tests.browser.conftest import ARTIFACTS, login, serious_axe_violations, wait_until
 from tests.factories import make_enrollment, make_session, make_user
 from webapp.extensions import db
 
@@ -54,11 +54,11 @@ def test_the_today_page_rings_the_alarm_after_the_tutor_allows_it(browser, live,
         assert page.evaluate("window.__shown") == []  # nothing before the tutor says yes
         context.grant_permissions(["notifications"], origin=live.url)
         button.click()
-        page.wait_for_function("window.__shown.length === 1")
+        wait_until(page, "window.__shown.length === 1")
         assert page.evaluate("window.__shown")[0].startswith("Mathematics with Selam Girma at ")
         assert "1 to come today" in page.locator(".alarms-state").inner_text()
         page.reload()  # allowed once: the page rings on its own from then on
-        page.wait_for_function("window.__shown.length === 1")
+        wait_until(page, "window.__shown.length === 1")
         assert not page.locator("[data-allow-alarms]").is_visible()
     finally:
         context.close()
