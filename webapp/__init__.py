@@ -46,11 +46,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the tables must be known to Flask-Migrate)
-    from .extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
+    from .extensions import csrf, db, end_reads, htmx, limiter, login_manager, mail, migrate
     from .lessons.events import lesson_changed
     from .notifications.notices import on_lesson_changed
 
     db.init_app(app)
+    app.teardown_appcontext(end_reads)  # runs before Flask-SQLAlchemy's (teardowns run last first)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -119,7 +120,7 @@ def register_security_headers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from . import choices
     from .formatting import FILTERS
-    from .markup import option_tags
+    from .markup import lesson_row, option_tags
     from .sessions.forms import BULK_CHANGES
     from .web import lesson_url, script_root
 
@@ -127,6 +128,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         choices=choices,
         option_tags=option_tags,
+        lesson_row=lesson_row,
         bulk_changes=BULK_CHANGES,
         lesson_url=lesson_url,
         script_root=script_root,

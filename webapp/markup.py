@@ -22,3 +22,23 @@ def _option_tags(options: tuple[tuple[str | None, str], ...], current: str | Non
         for value, text in options)
 
 
+
+
+# A list redraws the same rows load after load. A row (lessons/_row.html, not editing) is a
+# function of its lesson's version (which the session row's and its record's versions give:
+# every change bumps one), its enrollment's course and student's name, and who looks (may
+# they mark, the app's root path): each process renders it once per such key, then reuses it.
+ROWS_KEPT = 20_000  # about 18 MB of rows a process at most
+_rows: dict[tuple, Markup] = {}
+
+
+def lesson_row(render, lesson, can_mark: bool, root: str) -> Markup:
+    """`render(lesson, can_mark, root)`: the row macro, called on a miss."""
+    enrollment = lesson.session.enrollment
+    key = (lesson.version, enrollment.course, enrollment.student.full_name, can_mark, root)
+    found = _rows.get(key)
+    if found is None:
+        if len(_rows) >= ROWS_KEPT:
+            _rows.clear()
+        found = _rows[key] = render(lesson, can_mark, root)
+    return found

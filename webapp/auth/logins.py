@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import session
 from flask_login import login_user, logout_user
 
-from ..extensions import db, upsert
+from ..extensions import PREPARED, db, upsert
 from ..models import LoginAttempts, LoginSession, User, utcnow
 
 LIFETIME = timedelta(days=30)  # a login not ended by hand ends by itself
@@ -52,7 +52,7 @@ def user_for(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     user = db.session.scalar(sa.select(User).join(LoginSession, LoginSession.user_id == User.id).where(
-        LoginSession.token_hash == LoginSession.hash(token), LoginSession.created_at >= utcnow() - LIFETIME))
+        LoginSession.token_hash == LoginSession.hash(token), LoginSession.created_at >= utcnow() - LIFETIME).execution_options(**PREPARED))
     if user is not None:
         user.login_token = token
     return user

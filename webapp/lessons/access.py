@@ -17,7 +17,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..extensions import db
+from ..extensions import PREPARED, db
 from ..models import Enrollment, Review, Session, SessionSeries, User, student_parents
 from . import recurrence as R
 from . import rows
@@ -63,7 +63,7 @@ def enrollments_of(user: Any) -> sa.Select:
 def students_of(user: Any) -> sa.Select:
     """The students of the enrollments `user` sees (for the list's filter), by name."""
     return (sa.select(User.id, User.full_name).join(Enrollment, Enrollment.student_id == User.id)
-            .where(enrollment_scope(user)).distinct().order_by(User.full_name, User.id))
+            .where(enrollment_scope(user)).distinct().order_by(User.full_name, User.id).execution_options(**PREPARED))
 
 
 # Everything the session page shows, in the same single query as the ownership check.
@@ -128,5 +128,5 @@ def _lesson(query: sa.Select, params: dict, original: date, with_series: bool = 
 def _lesson_statement(role: str | None) -> sa.Select:
     S = Session.__table__.c
     query = rows.select_sessions(with_tutor=True, record_on=sa.bindparam("day", type_=S.session_date.type)).where(
-        S.id == sa.bindparam("session_id", type_=sa.Integer))
+        S.id == sa.bindparam("session_id", type_=sa.Integer)).execution_options(**PREPARED)
     return query if role is None else query.where(scope_of(role))
