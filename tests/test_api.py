@@ -693,3 +693,25 @@ def test_a_reference_deleted_between_check_and_save_is_422_not_500(api, world, m
     response = api.patch(f"/api/sessions/{session.id}", json={"whiteboard_id": board_id})
     assert response.status_code == 422 and "body" in response.json["errors"]
     assert stored(session.id) == before
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_the_etag_of_a_compressed_answer_is_a_good_if_match(api, world, coding):
+    """A client that takes compressed answers gets the ETag marked with the coding
+    ("…:gzip", Flask-Compress): sending it back names the same version."""
+    import gzip as gz
+    import json
+
+    import brotli
+
+    session = world["sessions"][0]
+    read = api.get(f"/api/sessions/{session.id}", headers={"Accept-Encoding": coding})
+    assert read.headers["Content-Encoding"] == coding and read.headers["ETag"].endswith(f':{coding}"')
+    plain = (gz.decompress if coding == "gzip" else brotli.decompress)(read.data)
+    assert json.loads(plain)["id"] == session.id
+    changed = api.patch(f"/api/sessions/{session.id}", json={"priority_level": "urgent"},
+                        headers={"If-Match": read.headers["ETag"]})
+    assert changed.status_code == 200
+    stale = api.patch(f"/api/sessions/{session.id}", json={"priority_level": "low"},
+                      headers={"If-Match": read.headers["ETag"]})
+    assert stale.status_code == 412

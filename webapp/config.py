@@ -79,6 +79,25 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # no form here is near it: more is refused (413)
         "BENCHMARK_BASELINE": os.environ.get("BENCHMARK_BASELINE") == "1",
         **mail(),
+        **compression(),
+    }
+
+
+def compression() -> dict:
+    """Flask-Compress: brotli for the clients that take it (every current browser), gzip for
+    the others, nothing for those that ask for neither; `Vary: Accept-Encoding` on every answer.
+    Answers under COMPRESS_MIN_SIZE (500 bytes) and 304s go as they are. The static files are
+    compressed once per version by webapp/assets.py, under the same types and minimum size."""
+    return {
+        "COMPRESS_ALGORITHM": ["br", "gzip"],  # no zstd or deflate: one cached copy fewer each
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],  # the CSV export
+        "COMPRESS_BR_LEVEL": 5,  # a 50-row page: 10 % smaller than at 4, still about 1 ms
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIMETYPES": [
+            "text/html", "text/css", "text/javascript", "application/javascript", "text/plain",
+            "application/json", "application/problem+json", "application/manifest+json",
+            "image/svg+xml", "text/calendar", "text/csv",
+        ],
     }
 
 
