@@ -7,6 +7,7 @@ CSP = "; ".join([
     "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",
+    "worker-src 'self'",  # static/sw.js, served at /sw.js (webapp/offline.py)
     "form-action 'self'",
     "base-uri 'self'",
     "object-src 'none'",
