@@ -1,10 +1,19 @@
-"""The shape of a month or a week page: days, their lessons, and where prev/next lead."""
+"""The shape of a month or a week page: days, their lessons, and where prev/next lead.
+
+A month is the reader's: a Gregorian month, or an Ethiopian one (13 a year: twelve of 30
+days and Pagume of 5 or 6), laid out in whole weeks from Monday; titles are in the reader's
+language and calendar (`webapp.formatting`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..translate import gettext as _
+
+from .. import calendars as E
 from .. import choices as C
+from ..formatting import format_day, format_month, format_span
+from ..i18n import DEFAULT, Reading
 from ..lessons.lesson import Lesson
 
 
@@ -19,9 +28,12 @@ class Day:
     is_today: bool
     lessons: list[Lesson] = field(default_factory=list)
 
+    reading: Reading = DEFAULT
+
     @property
     def label(self) -> str:
-        return f"{C.WEEKDAYS[self.date.weekday()]} {self.date.day} {C.MONTHS[self.date.month - 1]}"
+        """'Wednesday 2 December' (a week page's day heading)."""
+        return format_day(self.date, self.reading, year=False, weekday="wide", month="wide")
 
 
 @dataclass
@@ -50,10 +62,10 @@ class Page:
                 by_date[lesson.date].lessons.append(lesson)
 
 
-def _days(first: date, last: date, today: date, in_range) -> list[Day]:
+def _days(first: date, last: date, today: date, in_range, reading: Reading) -> list[Day]:
     out, day = [], first
     while day <= last:
-        out.append(Day(day, in_range(day), day == today))
+        out.append(Day(day, in_range(day), day == today, reading=reading))
         day += timedelta(days=1)
     return out
 
@@ -63,24 +75,32 @@ def _add_months(d: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def month_page(focus: date, today: date) -> Page:
-    """Whole weeks (Monday to Sunday) covering the month of `focus`."""
+def month_bounds(focus: date, calendar: str = C.DEFAULT_CALENDAR) -> tuple[date, date, date, date]:
+    """The first and last day of the month of `focus` in that calendar, and the first days
+    of the months before and after it."""
+    if calendar == "ethiopian":
+        e = E.to_ethiopian(focus)
+        days = E.month_days(e.year, e.month)
+        start, end = days[0], days[-1]
+        before = E.to_ethiopian(start - timedelta(days=1))
+        return start, end, E.from_ethiopian(before.year, before.month, 1), end + timedelta(days=1)
     start = focus.replace(day=1)
-    end = _add_months(start, 1) - timedelta(days=1)
+    return start, _add_months(start, 1) - timedelta(days=1), _add_months(start, -1), _add_months(start, 1)
+
+
+def month_page(focus: date, today: date, reading: Reading = DEFAULT) -> Page:
+    """Whole weeks (Monday to Sunday) covering the month of `focus` in the reader's calendar."""
+    start, end, prev, following = month_bounds(focus, reading.calendar)
     first = start - timedelta(days=start.weekday())
     last = end + timedelta(days=6 - end.weekday())
-    return Page(title=f"{C.MONTHS[start.month - 1]} {start.year}", focus=focus, first=first, last=last,
-                prev=_add_months(start, -1), next=_add_months(start, 1), today=today,
-                days=_days(first, last, today, lambda d: d.month == start.month))
+    return Page(title=format_month(start, reading), focus=focus, first=first, last=last,
+                prev=prev, next=following, today=today,
+                days=_days(first, last, today, lambda d: start <= d <= end, reading))
 
 
-def week_page(focus: date, today: date) -> Page:
+def week_page(focus: date, today: date, reading: Reading = DEFAULT) -> Page:
     first = focus - timedelta(days=focus.weekday())
     last = first + timedelta(days=6)
-    if first.month == last.month:
-        title = f"{first.day}–{last.day} {C.MONTHS[last.month - 1]} {last.year}"
-    else:
-        title = f"{first.day} {C.MONTHS[first.month - 1][:3]} – {last.day} {C.MONTHS[last.month - 1][:3]} {last.year}"
-    return Page(title=f"Week of {title}", focus=focus, first=first, last=last,
+    return Page(title=_("Week of %(dates)s", dates=format_span(first, last, reading)), focus=focus, first=first, last=last,
                 prev=focus - timedelta(days=7), next=focus + timedelta(days=7), today=today,
-                days=_days(first, last, today, lambda d: True))
+                days=_days(first, last, today, lambda d: True, reading))
