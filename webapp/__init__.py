@@ -46,21 +46,31 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the tables must be known to Flask-Migrate)
-    from .extensions import csrf, db, end_reads, htmx, limiter, login_manager, mail, migrate
+    from . import assets
+    from .extensions import babel, compress, csrf, db, end_reads, htmx, limiter, login_manager, mail, migrate
+    from .i18n import locale_selector, timezone_selector
+    from .translate import template_gettext, template_ngettext
     from .lessons.events import lesson_changed
     from .notifications.notices import on_lesson_changed
 
     db.init_app(app)
     app.teardown_appcontext(end_reads)  # runs before Flask-SQLAlchemy's (teardowns run last first)
+    compress.init_app(app)  # the first after_request, so the last to run: it compresses the final answer
+    assets.init_app(app)  # fingerprinted static URLs, their year-long cache, /favicon.ico
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     mail.init_app(app)
+    babel.init_app(app, locale_selector=locale_selector, timezone_selector=timezone_selector,
+                   default_translation_directories=str(ROOT / "webapp" / "translations"))
+    # The templates' _() and ngettext(): the same catalogue, found once a request (translate.py).
+    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
     lesson_changed.connect(on_lesson_changed)  # notices go out with the changes that make them
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see that page."
+    from .translate import lazy_gettext as _l
+    login_manager.login_message = _l("Please log in to see that page.")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -81,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .notifications.views import bp as notifications_bp
+    from .offline import bp as offline_bp
     from .people.views import bp as people_bp
     from .reports.views import bp as reports_bp
     from .sessions.lesson_views import bp as lessons_bp
@@ -91,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, sessions_bp, lessons_bp, api_bp, tokens_bp, calendar_bp, people_bp,
                       notifications_bp, settings_bp, reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(offline_bp)  # /sw.js: the service worker, at the root of the app
     if app.config["BENCHMARK_BASELINE"]:  # only for bench/: never in production
         from .baseline import bp as baseline_bp
 
@@ -119,8 +131,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import choices
-    from .formatting import FILTERS
+    from .formatting import FILTERS, month_names, weekdays
+    from .i18n import reading
     from .markup import lesson_row, option_tags
+    from .offline import script_messages
     from .sessions.forms import BULK_CHANGES
     from .web import lesson_url, script_root
 
@@ -129,6 +143,10 @@ def register_template_helpers(app: Flask) -> None:
         choices=choices,
         option_tags=option_tags,
         lesson_row=lesson_row,
+        script_messages=script_messages,
+        weekdays=weekdays,
+        month_names=month_names,
+        reading=reading,
         bulk_changes=BULK_CHANGES,
         lesson_url=lesson_url,
         script_root=script_root,

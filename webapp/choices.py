@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .translate import gettext as _, lazy_gettext as _l, pgettext
+
 SESSION_MODES = ("online", "in-person", "hybrid")
 ATTENDANCE_STATUSES = ("present", "absent", "late", "excused")
 PRIORITY_LEVELS = ("low", "medium", "high", "urgent")
@@ -57,14 +59,24 @@ NOTIFICATION_KINDS = ("reminder", "moved", "cancelled", "absent", "digest")
 NOTIFICATION_STATES = ("pending", "sending", "sent", "kept", "failed", "void")
 REMINDER_LEADS = (2880, 1440, 180, 60, 15)  # minutes before the lesson a user may choose
 DEFAULT_REMINDER_LEADS = [1440]  # 24 hours before; 1 hour before can be switched on
-LEAD_LABELS = {2880: "2 days before", 1440: "24 hours before", 180: "3 hours before",
-               60: "1 hour before", 15: "15 minutes before"}
+LEAD_LABELS = {2880: _l("2 days before"), 1440: _l("24 hours before"), 180: _l("3 hours before"),
+               60: _l("1 hour before"), 15: _l("15 minutes before")}
 # What one unsubscribe link turns off: each kind of message a person may stop.
-SUBSCRIPTIONS = {"reminder": "Reminders before lessons", "changes": "Moved and cancelled lessons",
-                 "absence": "My child was marked absent", "digest": "Daily list of lessons to mark (tutors)"}
+SUBSCRIPTIONS = {"reminder": _l("Reminders before lessons"), "changes": _l("Moved and cancelled lessons"),
+                 "absence": _l("My child was marked absent"), "digest": _l("Daily list of lessons to mark (tutors)")}
 DIGEST_HOUR = 18  # the tutor's daily list of lessons to mark goes out at this local hour
 NAME_MAX = 120
 PASSWORD_MIN = 8
+
+# How a user reads the app (/settings): its language, the calendar of every date shown, and
+# the clock of every time shown (the Ethiopian clock counts the hours from 6 in the morning
+# and 6 in the evening). A user with no language yet follows the browser's Accept-Language.
+LANGUAGES = ("en", "am")
+DEFAULT_LANGUAGE = "en"
+CALENDARS = ("gregorian", "ethiopian")
+DEFAULT_CALENDAR = "gregorian"
+CLOCKS = ("24h", "12h", "ethiopian")
+DEFAULT_CLOCK = "24h"
 
 # Every date the app accepts (session dates, series ends, moves, list and calendar
 # parameters) lies in this range: a date in year 1 or 9999 is refused with a message,
@@ -78,18 +90,20 @@ WINDOW_MAX_DAYS = 366  # the widest window of /api/lessons
 HORIZON_DAYS = 366  # how far ahead an open-ended series is listed
 SERIES_MAX_LESSONS = 1000  # "after N lessons"
 
+# The labels of the values, translated when shown (lazy: `str()` them for JSON, CSV, joins);
+# the values themselves (stored, sent by the API) are never translated.
 STATUS_LABELS = {
-    "scheduled": "Scheduled",
-    "in-progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    "scheduled": _l("Scheduled"),
+    "in-progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
 }
-ATTENDANCE_LABELS = {None: "Not marked", "present": "Present", "late": "Late",
-                     "absent": "Absent", "excused": "Excused"}
-MODE_LABELS = {"online": "Online", "in-person": "In person", "hybrid": "Hybrid"}
-PRIORITY_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "urgent": "Urgent"}
-FREQUENCY_LABELS = {"one-time": "One-time", "weekly": "Weekly",
-                    "bi-weekly": "Every two weeks", "monthly": "Monthly"}
+ATTENDANCE_LABELS = {None: _l("Not marked"), "present": _l("Present"), "late": _l("Late"),
+                     "absent": _l("Absent"), "excused": _l("Excused")}
+MODE_LABELS = {"online": _l("Online"), "in-person": _l("In person"), "hybrid": _l("Hybrid")}
+PRIORITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High"), "urgent": _l("Urgent")}
+FREQUENCY_LABELS = {"one-time": _l("One-time"), "weekly": _l("Weekly"),
+                    "bi-weekly": _l("Every two weeks"), "monthly": _l("Monthly")}
 
 
 def sql_in(values: tuple[str, ...]) -> str:
@@ -137,7 +151,8 @@ def status_error(value: str | None) -> str | None:
     """Why a status is refused, or None. Any status may follow any other: a tutor corrects a
     mis-click (completed or cancelled back to scheduled) in one step."""
     if value not in SESSION_STATUSES:
-        return "Choose " + ", ".join(STATUS_LABELS[s].lower() for s in SESSION_STATUSES) + "."
+        return _("Choose %(values)s.", values=pgettext("between the items of a list", ", ").join(
+            str(STATUS_LABELS[s]).lower() for s in SESSION_STATUSES))
     return None
 
 
@@ -151,7 +166,7 @@ def next_status(value: str | None) -> str:
 def date_error(value: date | None) -> str | None:
     """Why a date is refused (outside DATE_MIN..DATE_MAX), or None."""
     if value is not None and not DATE_MIN <= value <= DATE_MAX:
-        return f"Give a date between {DATE_MIN.year} and {DATE_MAX.year}."
+        return _("Give a date between %(first)d and %(last)d.", first=DATE_MIN.year, last=DATE_MAX.year)
     return None
 
 

@@ -108,7 +108,7 @@ def export_lessons(email: str, output, pairs: tuple[str, ...]) -> None:
             lessons, form = filtered_lessons(user, args)
         except TooManyLessons as exc:
             raise click.ClickException(str(exc)) from exc
-        problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        problems = [f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()]  # lazy ones too
         if problems:
             raise click.ClickException("; ".join(problems))
         for chunk in export.chunks(lessons, not user.has_workspace):

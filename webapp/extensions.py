@@ -2,6 +2,8 @@
 import sqlite3
 
 from flask import g, has_app_context
+from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,7 +36,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+babel = Babel()  # translations (webapp/i18n.py picks the locale)
 mail = Mail()  # SMTP for the notification worker (MAIL_* settings)
+compress = Compress()  # brotli or gzip answers (COMPRESS_* settings in config.py)
 # Per-client limits on the routes that ask for them (the login); storage from
 # RATELIMIT_STORAGE_URI (memory:// by default, redis://… to share it between processes).
 limiter = Limiter(key_func=get_remote_address)

@@ -6,6 +6,8 @@ from typing import Iterable
 
 from markupsafe import Markup
 
+from .i18n import Reading
+
 
 def option_tags(options: Iterable[tuple[str | None, str]], current: str | None) -> Markup:
     """The <option>s of an inline select (value None: the empty "not marked" choice), the
@@ -27,15 +29,17 @@ def _option_tags(options: tuple[tuple[str | None, str], ...], current: str | Non
 # A list redraws the same rows load after load. A row (lessons/_row.html, not editing) is a
 # function of its lesson's version (which the session row's and its record's versions give:
 # every change bumps one), its enrollment's course and student's name, and who looks (may
-# they mark, the app's root path): each process renders it once per such key, then reuses it.
+# they mark, the app's root path, their language, calendar and clock): each process renders
+# it once per such key, then reuses it.
 ROWS_KEPT = 20_000  # about 18 MB of rows a process at most
 _rows: dict[tuple, Markup] = {}
 
 
-def lesson_row(render, lesson, can_mark: bool, root: str) -> Markup:
-    """`render(lesson, can_mark, root)`: the row macro, called on a miss."""
+def lesson_row(render, lesson, can_mark: bool, root: str, reader: Reading) -> Markup:
+    """`render(lesson, can_mark, root)`: the row macro, called on a miss; `reader`: the
+    request's `i18n.reading()`, read once for the whole table."""
     enrollment = lesson.session.enrollment
-    key = (lesson.version, enrollment.course, enrollment.student.full_name, can_mark, root)
+    key = (lesson.version, enrollment.course, enrollment.student.full_name, can_mark, root, reader)
     found = _rows.get(key)
     if found is None:
         if len(_rows) >= ROWS_KEPT:

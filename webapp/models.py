@@ -32,7 +32,10 @@ student_parents = sa.Table(
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint(C.check_in("role", C.USER_ROLES), name="role"),)
+    __table_args__ = (sa.CheckConstraint(C.check_in("role", C.USER_ROLES), name="role"),
+                      sa.CheckConstraint(C.check_in("language", C.LANGUAGES), name="language"),
+                      sa.CheckConstraint(C.check_in("calendar", C.CALENDARS), name="calendar"),
+                      sa.CheckConstraint(C.check_in("clock", C.CLOCKS), name="clock"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(255), unique=True)
@@ -59,6 +62,12 @@ class User(UserMixin, db.Model):
         default=True, server_default=sa.true(), comment="Notice when one's child was marked absent")
     daily_digest: Mapped[bool] = mapped_column(
         default=True, server_default=sa.true(), comment="A tutor's daily list of lessons to mark")
+    # How the user reads the app (/settings): language (NULL: the browser's), calendar, clock.
+    language: Mapped[str | None] = mapped_column(sa.String(5), comment="en | am; NULL: follow Accept-Language")
+    calendar: Mapped[str] = mapped_column(sa.String(20), default=C.DEFAULT_CALENDAR,
+                                          server_default=C.DEFAULT_CALENDAR, comment="gregorian | ethiopian")
+    clock: Mapped[str] = mapped_column(sa.String(10), default=C.DEFAULT_CLOCK, server_default=C.DEFAULT_CLOCK,
+                                       comment="24h | 12h | ethiopian")
 
     parents: Mapped[list[User]] = relationship(
         secondary=student_parents,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
+from .translate import gettext as _
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -29,8 +30,13 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
-READERS_MESSAGE = ("This page belongs to the tutors' workspace, and your account has no access to it. "
-                   "Your own pages are on your start page.")
+def N_(text: str) -> str:
+    """Marks `text` for the catalogue, as it is: it is translated where it is shown (`_(text)`)."""
+    return text
+
+
+READERS_MESSAGE = N_("This page belongs to the tutors' workspace, and your account has no access to it. "
+                     "Your own pages are on your start page.")
 
 
 def require_login():
@@ -48,7 +54,7 @@ def require_workspace():
     if not current_user.is_authenticated:
         return require_login()
     if not current_user.has_workspace:
-        abort(403, description=READERS_MESSAGE)
+        abort(403, description=_(READERS_MESSAGE))
     return None
 
 
@@ -61,18 +67,18 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-NUL_MESSAGE = "The request holds a NUL character (\\0), which no text here may contain."
+NUL_MESSAGE = N_("The request holds a NUL character (\\0), which no text here may contain.")
 
 
 def refuse_nul_characters() -> None:
     """Before every request: a NUL in the path, the query or a form field is refused (400).
     No page or lesson has one, and PostgreSQL cannot store or even compare text holding it."""
     if "\0" in request.path or any("\0" in key or "\0" in value for key, value in request.args.items(multi=True)):
-        abort(400, description=NUL_MESSAGE)
+        abort(400, description=_(NUL_MESSAGE))
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         if any("\0" in key or "\0" in value for key, value in request.form.items(multi=True)):
-            abort(400, description=NUL_MESSAGE)
+            abort(400, description=_(NUL_MESSAGE))
 
 
 def user_today() -> date:

@@ -1,17 +1,19 @@
-from flask_wtf import FlaskForm
+from ..translate import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
+from ..form_i18n import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     class Meta:
         csrf_time_limit = 3600  # a login form left open for hours must be reloaded
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)],
                        filters=[lambda value: value.strip().lower() if value else value])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField("Log in")
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Log in"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     """Empty but for the CSRF token: logging out is a POST."""

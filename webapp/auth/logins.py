@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import session
+from ..translate import ngettext
 from flask_login import login_user, logout_user
 
 from ..extensions import PREPARED, db, upsert
@@ -116,5 +117,8 @@ def _seconds(until: datetime | None, now: datetime) -> int:
 
 
 def wait_message(seconds: int) -> str:
-    wait = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
-    return f"Too many failed logins for this account. Try again in {wait}."
+    if seconds < 120:
+        return ngettext("Too many failed logins for this account. Try again in %(num)d second.",
+                        "Too many failed logins for this account. Try again in %(num)d seconds.", seconds)
+    return ngettext("Too many failed logins for this account. Try again in %(num)d minute.",
+                    "Too many failed logins for this account. Try again in %(num)d minutes.", math.ceil(seconds / 60))

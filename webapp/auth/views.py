@@ -1,4 +1,5 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from ..translate import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import csrf, db, limiter
@@ -36,7 +37,7 @@ def home():
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, which expires (LoginForm.Meta) unlike the others
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-               error_message="Too many login attempts from your network. Wait a minute, then try again.")
+               error_message=lambda: _("Too many login attempts from your network. Wait a minute, then try again."))
 def login():
     """Log in with email and password; repeated failures lock the account for a while."""
     if current_user.is_authenticated and request.method == "GET":
@@ -53,13 +54,13 @@ def login():
                 logins.begin(user)
                 return redirect(next_page())
             locked = logins.record_failure(email)
-            error, status = "Wrong email or password.", 401
+            error, status = _("Wrong email or password."), 401
         if locked:
             error, status = logins.wait_message(locked), 429
     elif form.errors:
         status = 400
         if "csrf_token" in form.errors:
-            error = "This login form has expired. Please log in again."
+            error = _("This login form has expired. Please log in again.")
     response = current_app.make_response((render_template("auth/login.html", form=form, error=error), status))
     if locked:
         response.headers["Retry-After"] = str(locked)
@@ -73,5 +74,5 @@ def logout():
     ends on the server, so a copy of the cookie is worthless afterwards."""
     if LogoutForm().validate_on_submit():
         logins.end(current_user._get_current_object())
-        flash("You are logged out.", "info")
+        flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"), code=303)

@@ -16,6 +16,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+from ..translate import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from .. import choices as C
@@ -38,21 +39,27 @@ def _summary(session: Any, cancelled: bool, reader: bool = False) -> str:
     """"Course with <student>" in a tutor's feed, "Course with <tutor>" in a student's or parent's."""
     enrollment = session.enrollment
     other = (enrollment.tutor if reader else enrollment.student) if enrollment else None
-    title = f"{enrollment.course} with {other.full_name}" if other else "Tutoring session"
-    return ("Cancelled: " if cancelled else "") + title
+    title = _("%(course)s with %(name)s", course=enrollment.course, name=other.full_name) if other \
+        else _("Tutoring session")
+    return _cancelled(title) if cancelled else title
+
+
+def _cancelled(title: str) -> str:
+    """A cancelled lesson's title (for calendar apps that ignore STATUS)."""
+    return _("Cancelled: %(title)s", title=title)
 
 
 def _description(session: Any, covered: list[str], note: str | None) -> str:
     lines = []
     if session.topics:
-        lines.append("Topics: " + ", ".join(session.topics))
+        lines.append(_("Topics: %(topics)s", topics=", ".join(session.topics)))
     if covered:
-        lines.append("Covered: " + ", ".join(covered))
+        lines.append(_("Covered: %(topics)s", topics=", ".join(covered)))
     if note:
-        lines.append("Note: " + note)
+        lines.append(_("Note: %(note)s", note=note))
     board = session.whiteboard
     if board is not None and board.board_url:
-        lines.append("Whiteboard: " + board.board_url)
+        lines.append(_("Whiteboard: %(url)s", url=board.board_url))
     return "\n".join(lines)
 
 
@@ -135,7 +142,7 @@ def build_feed(user: Any, sessions: Iterable[Any], series: dict[int, Any], recor
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"Tutoring — {user.full_name}")
+    cal.add("x-wr-calname", _("Tutoring — %(name)s", name=user.full_name))
     by_session: dict[int, dict] = {}
     for record in records:
         by_session.setdefault(record.session_id, {})[record.original_date] = record
@@ -189,7 +196,7 @@ def change_calendar(session_id: int, recurrence_id: datetime | None, start: date
         event.add("recurrence-id", recurrence_id)
     event.add("dtstart", start)
     event.add("dtend", end)
-    event.add("summary", ("Cancelled: " if cancelled else "") + summary)
+    event.add("summary", _cancelled(summary) if cancelled else summary)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if location:
         event.add("location", location)

@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date, timedelta, timezone
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from ..translate import gettext as _
 from flask_login import current_user
 
 from .. import choices as C
 from ..extensions import db
+from ..i18n import as_reader, reading, reading_of
 from ..lessons.errors import TooManyLessons
 from ..lessons.listing import lessons_in_window
 from ..models import CalendarFeed
@@ -39,11 +41,11 @@ def _day() -> date:
     try:
         day = date.fromisoformat(given) if given else None
     except ValueError:
-        day, problem = None, f"“{given[:20]}” is not a date (YYYY-MM-DD); here is today."
+        day, problem = None, _("“%(given)s” is not a date (YYYY-MM-DD); here is today.", given=given[:20])
     else:
         inside = day is not None and C.DATE_MIN + EDGE <= day <= C.DATE_MAX - EDGE
         problem = None if day is None or inside else \
-            f"The calendar shows {C.DATE_MIN.year} to {C.DATE_MAX.year}; here is today."
+            _("The calendar shows %(first)d to %(last)d; here is today.", first=C.DATE_MIN.year, last=C.DATE_MAX.year)
         day = day if inside else None
     if problem and not is_htmx():
         flash(problem, "error")
@@ -64,13 +66,13 @@ def _render(view: str, page) -> Response:
 @bp.get("")
 def month():
     """The month around ?date=, every lesson in its day."""
-    return _render("month", grid.month_page(_day(), grid.today_for(current_user)))
+    return _render("month", grid.month_page(_day(), grid.today_for(current_user), reading()))
 
 
 @bp.get("/week")
 def week():
     """The week (Monday to Sunday) around ?date=; a day list on a phone."""
-    return _render("week", grid.week_page(_day(), grid.today_for(current_user)))
+    return _render("week", grid.week_page(_day(), grid.today_for(current_user), reading()))
 
 
 @bp.get("/<token>.ics")
@@ -80,6 +82,7 @@ def feed(token: str):
     if row is None:
         abort(404)
     tag, changed = feed_version(row.user)
+    tag = "-".join((tag, *reading_of(row.user)))  # summaries in the tutor's language, dates in their calendar
     response = Response(content_type="text/calendar; charset=utf-8")
     response.set_etag(tag)
     if changed is not None:
@@ -94,7 +97,8 @@ def feed(token: str):
     key = (token, tag)
     body = _built.get(key)
     if body is None:
-        body = _built[key] = feed_for(row.user)
+        with as_reader(row.user):
+            body = _built[key] = feed_for(row.user)
         while len(_built) > FEEDS_KEPT:
             _built.pop(next(iter(_built)))
     response.set_data(body)
@@ -120,7 +124,7 @@ def regenerate_feed():
     """A new secret URL; the old one stops working at once."""
     issue_feed(current_user)
     db.session.commit()
-    flash("Saved: your calendar has a new secret address. Subscriptions to the old one stop updating.")
+    flash(_("Saved: your calendar has a new secret address. Subscriptions to the old one stop updating."))
     return redirect(url_for("calendar.feed_settings"), 303)
 
 
@@ -129,7 +133,7 @@ def revoke_feed():
     """Turn the feed off: its URL answers 404 from now on."""
     db.session.execute(db.delete(CalendarFeed).filter_by(user_id=current_user.id))
     db.session.commit()
-    flash("Deleted: your calendar feed is off.")
+    flash(_("Deleted: your calendar feed is off."))
     return redirect(url_for("calendar.feed_settings"), 303)
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from ..translate import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
@@ -82,8 +83,8 @@ def mark_keys(user: Any, picked: list[tuple[Key, str]], values: dict[str, Any], 
     return outcome
 
 
-NOT_BEGUN = "It has not begun yet: mark it completed from its own page."
-CANCELLED = "It is cancelled."
+NOT_BEGUN = _l("It has not begun yet: mark it completed from its own page.")
+CANCELLED = _l("It is cancelled.")
 
 
 def mark_many(picked: dict[Key, tuple[Lesson, str]], values: dict[str, Any], now: Any) -> Outcome:

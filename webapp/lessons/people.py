@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from ..translate import gettext as _, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -33,7 +34,7 @@ from ..models import Review, User, student_parents, utcnow
 from .lesson import Lesson
 from .marking import change_lesson
 
-ROLE_LABELS = {"student": "Student", "parent": "Parent", "tutor": "Tutor"}
+ROLE_LABELS = {"student": _l("Student"), "parent": _l("Parent"), "tutor": _l("Tutor")}
 ATTENDANCE_FIELDS = ("tutor_attendance_status", "student_attendance_status")
 
 
@@ -129,15 +130,15 @@ def check_review(rating: Any, comment: Any) -> tuple[dict[str, Any], dict[str, l
     if isinstance(rating, str) and rating.strip().isdigit():
         rating = int(rating.strip())
     if isinstance(rating, bool) or not isinstance(rating, int) or not C.RATING_MIN <= rating <= C.RATING_MAX:
-        errors["rating"] = [f"Choose a rating from {C.RATING_MIN} to {C.RATING_MAX}."]
+        errors["rating"] = [_("Choose a rating from %(min)d to %(max)d.", min=C.RATING_MIN, max=C.RATING_MAX)]
     else:
         value = rating
     if comment is not None and not isinstance(comment, str):
-        errors["comment"] = ["The comment must be text."]
+        errors["comment"] = [_("The comment must be text.")]
         comment = None
     comment = (comment or "").strip() or None
     if comment and len(comment) > C.REVIEW_COMMENT_MAX:
-        errors["comment"] = [f"Keep the comment under {C.REVIEW_COMMENT_MAX} characters."]
+        errors["comment"] = [_("Keep the comment under %(max)d characters.", max=C.REVIEW_COMMENT_MAX)]
     return {"rating": value, "comment": comment}, errors
 
 
@@ -147,13 +148,13 @@ def write_review(lesson: Lesson, user: Any, role: str, rating: int, comment: str
     `now`: the user's wall clock. Returns the review and whether it is new. Raises Refused
     before the lesson has begun or after the edit window."""
     if not lesson.has_begun(now):
-        raise Refused("You can review a lesson once it has begun.")
+        raise Refused(_("You can review a lesson once it has begun."))
     review = own_review(lesson, user, role)
     created = review is None
     if review is not None:
         if utcnow() > editable_until(review):
-            raise Refused(f"Reviews can be changed for {C.REVIEW_EDIT_DAYS} days after they are written; "
-                          "this one can no longer be changed.")
+            raise Refused(_("Reviews can be changed for %(days)d days after they are written; "
+                            "this one can no longer be changed.", days=C.REVIEW_EDIT_DAYS))
         review.rating, review.comment, review.updated_at = rating, comment, utcnow()
     else:
         review = Review(enrollment_id=lesson.session.course_enrollment_id, session_id=lesson.session_id,
@@ -179,12 +180,12 @@ def write_review(lesson: Lesson, user: Any, role: str, rating: int, comment: str
 def send_absence_notice(lesson: Lesson, user: Any, reason: str | None, now: datetime) -> Lesson:
     """"We can't come": only before the lesson begins, by its student or a parent."""
     if lesson.cancelled:
-        raise Refused("This lesson is cancelled already.", "reason")
+        raise Refused(_("This lesson is cancelled already."), "reason")
     if lesson.has_begun(now):
-        raise Refused("This lesson has begun; tell your tutor directly.", "reason")
+        raise Refused(_("This lesson has begun; tell your tutor directly."), "reason")
     reason = (reason or "").strip() or None
     if reason and len(reason) > C.REASON_MAX:
-        raise Refused(f"Keep the reason under {C.REASON_MAX} characters.", "reason")
+        raise Refused(_("Keep the reason under %(max)d characters.", max=C.REASON_MAX), "reason")
     values: dict[str, Any] = {"absence_notice_at": utcnow(), "absence_notice_by": user.id, "absence_reason": reason}
     if lesson.student_attendance_status is None:  # the tutor has not decided otherwise
         values["student_attendance_status"] = "excused"
@@ -195,7 +196,7 @@ def withdraw_absence_notice(lesson: Lesson, now: datetime) -> Lesson:
     if lesson.absence_notice_at is None:
         return lesson
     if lesson.has_begun(now):
-        raise Refused("This lesson has begun; tell your tutor directly.", "reason")
+        raise Refused(_("This lesson has begun; tell your tutor directly."), "reason")
     values: dict[str, Any] = {"absence_notice_at": None, "absence_notice_by": None, "absence_reason": None}
     if lesson.student_attendance_status == "excused":
         values["student_attendance_status"] = None
@@ -210,10 +211,10 @@ def can_confirm(lesson: Lesson, now: datetime) -> bool:
 def confirm_attendance(lesson: Lesson, user: Any, agree: bool, comment: str | None, now: datetime) -> Lesson:
     """The student's or a parent's word on a marked lesson: confirmed, or disputed (with what is wrong)."""
     if not can_confirm(lesson, now):
-        raise Refused("There is nothing to confirm yet: the lesson is not over or not marked.", "comment")
+        raise Refused(_("There is nothing to confirm yet: the lesson is not over or not marked."), "comment")
     comment = (comment or "").strip() or None
     if comment and len(comment) > C.REASON_MAX:
-        raise Refused(f"Keep the comment under {C.REASON_MAX} characters.", "comment")
+        raise Refused(_("Keep the comment under %(max)d characters.", max=C.REASON_MAX), "comment")
     return change_lesson(lesson, {"confirmation": "confirmed" if agree else "disputed", "confirmation_by": user.id,
                                   "confirmation_at": utcnow(), "confirmation_comment": None if agree else comment},
                          None)

@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from ..translate import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import choices as C
@@ -77,11 +78,11 @@ def check(user: User, values: dict[str, Any], current: Session | None = None) ->
     cleaned, errors = validate_session(values)
     enrollment_id = cleaned.get("course_enrollment_id")
     if enrollment_id is None:
-        errors.setdefault("course_enrollment_id", []).append("This field is required.")
+        errors.setdefault("course_enrollment_id", []).append(_("This field is required."))
     elif current is None or enrollment_id != current.course_enrollment_id:
         query = sa.select(Enrollment.id).where(Enrollment.id == enrollment_id, enrollment_scope(user))
         if db.session.scalar(query) is None:
-            errors.setdefault("course_enrollment_id", []).append("No such enrollment of yours.")
+            errors.setdefault("course_enrollment_id", []).append(_("No such enrollment of yours."))
     if enrollment_id is not None and not errors.get("course_enrollment_id"):
         moved = current is None or enrollment_id != current.course_enrollment_id
         changed = {field: cleaned[field] for field in REFERENCES if cleaned.get(field) is not None
@@ -94,8 +95,13 @@ def check(user: User, values: dict[str, Any], current: Session | None = None) ->
 def reference_message(field: str, ref: int) -> str:
     """One message for an id that does not exist and for one that is another enrollment's:
     the answer must not tell which ids exist."""
-    what = "whiteboard" if field == "whiteboard_id" else f"{REVIEW_SLOTS[field]}'s review"
-    return f"No {what} with id {ref} in this enrollment."
+    if field == "whiteboard_id":
+        return _("No whiteboard with id %(id)s in this enrollment.", id=ref)
+    if REVIEW_SLOTS[field] == "student":
+        return _("No student's review with id %(id)s in this enrollment.", id=ref)
+    if REVIEW_SLOTS[field] == "tutor":
+        return _("No tutor's review with id %(id)s in this enrollment.", id=ref)
+    return _("No parent's review with id %(id)s in this enrollment.", id=ref)
 
 
 def foreign_references(enrollment_id: int, refs: dict[str, int]) -> list[str]:
@@ -195,7 +201,7 @@ def remove_date(session: Session, original: date) -> Errors:
     """Take a date out of the series without a trace (iCal EXDATE), record and all."""
     series = series_of(session)
     if not R.is_series(session) or not R.is_lesson_date(session, series, original):
-        return {"date": [f"{original.isoformat()} is not a date of this series."]}
+        return {"date": [_("%(date)s is not a date of this series.", date=original.isoformat())]}
     series = series or SessionSeries(session_id=session.id, exdates=[])
     series.exdates = sorted({*(series.exdates or []), original.isoformat()})
     db.session.add(series)
@@ -215,13 +221,13 @@ def _copied(session: Session) -> dict[str, Any]:
 def _validated(base: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        return {}, {"__all__": ["Unknown fields: " + ", ".join(unknown) + "."]}
+        return {}, {"__all__": [_("Unknown fields: %(names)s.", names=", ".join(unknown))]}
     merged = {**base, **changes}
     if "start_time" in changes or "end_time" in changes:
         merged["duration"] = changes.get("duration")  # recomputed from the new times
     values, errors = validate_session(merged)
     if not values.get("is_recurring") and not errors:
-        errors = {"session_frequency": ["A series stays a series; end it with a date instead."]}
+        errors = {"session_frequency": [_("A series stays a series; end it with a date instead.")]}
     return values, errors
 
 
@@ -269,10 +275,10 @@ def edit_following(session: Session, from_date: date, changes: dict[str, Any]) -
     and a new series, carrying the change, starts on that date. Lessons from that date on
     that have a record of their own move to the new series, unchanged."""
     if not R.is_series(session):
-        return None, {"__all__": ["Only a recurring session has following lessons."]}
+        return None, {"__all__": [_("Only a recurring session has following lessons.")]}
     series = series_of(session)
     if not R.is_lesson_date(session, series, from_date):
-        return None, {"date": [f"{from_date.isoformat()} is not a date of this series."]}
+        return None, {"date": [_("%(date)s is not a date of this series.", date=from_date.isoformat())]}
     if from_date == session.session_date:
         return _edit_in_place(session, changes)
 
@@ -328,12 +334,12 @@ def edit_all(session: Session, changes: dict[str, Any], today: date) -> tuple[Se
     at its first lesson from today, so the past stays as it was. Returns the series that now
     carries the change (the same one or the new one)."""
     if not R.is_series(session):
-        return None, {"__all__": ["Only a recurring session has lessons to change together."]}
+        return None, {"__all__": [_("Only a recurring session has lessons to change together.")]}
     if set(changes) <= set(SERIES_SETTINGS) or session.session_date >= today:
         return _edit_in_place(session, changes)
     upcoming = next_lesson_date(session, series_of(session), today)
     if upcoming is None:
-        return None, {"__all__": ["This series has no lessons left; past lessons are never rewritten."]}
+        return None, {"__all__": [_("This series has no lessons left; past lessons are never rewritten.")]}
     return edit_following(session, upcoming, changes)
 
 
@@ -373,7 +379,7 @@ def save_plan(session: Session | None, cleaned: dict[str, Any], end: dict[str, A
             target, errors = session, {}
             if changes and scope == "following":
                 if from_date is None:
-                    errors = {"from_date": ["Give the date of the first lesson to change."]}
+                    errors = {"from_date": [_("Give the date of the first lesson to change.")]}
                 else:
                     target, errors = edit_following(session, from_date, changes)
             elif changes:

@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterator
 
 from dateutil import rrule
+from ..translate import gettext as _, ngettext, pgettext
 
 from .. import choices as C
 from .errors import TooManyLessons
@@ -54,7 +55,7 @@ class Budget:
         self.left -= n
         if self.left < 0:
             raise TooManyLessons(
-                "That would show too many lessons at once. Choose a shorter period or fewer sessions.")
+                _("That would show too many lessons at once. Choose a shorter period or fewer sessions."))
 
 
 def is_series(session: Any) -> bool:
@@ -271,47 +272,60 @@ def end_errors(first: date | None, until: date | None, count: int | None) -> dic
     """Checks of a series' end, by field name (until_date, occurrence_count)."""
     errors: dict[str, list[str]] = {}
     if until is not None and count is not None:
-        errors["occurrence_count"] = ["End the series by a date or by a number of lessons, not both."]
+        errors["occurrence_count"] = [_("End the series by a date or by a number of lessons, not both.")]
     if until is not None and (problem := C.date_error(until)):
         errors["until_date"] = [problem]
     elif until is not None and first is not None and until < first:
-        errors["until_date"] = ["The series cannot end before its first lesson."]
+        errors["until_date"] = [_("The series cannot end before its first lesson.")]
     if count is not None and not 1 <= count <= C.SERIES_MAX_LESSONS:
-        errors["occurrence_count"] = [f"Between 1 and {C.SERIES_MAX_LESSONS} lessons."]
+        errors["occurrence_count"] = [_("Between 1 and %(max)d lessons.", max=C.SERIES_MAX_LESSONS)]
     return errors
 
 
 # --- Words ----------------------------------------------------------------------------
 
 
+def _separator() -> str:
+    return pgettext("between the items of a list", ", ")
+
+
 def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _day_month(d: date, year: bool = True) -> str:
-    return f"{d.day} {C.MONTHS[d.month - 1][:3]}" + (f" {d.year}" if year else "")
+    """'a', 'a and b', 'a, b and c' in the reader's language."""
+    if len(words) == 1:
+        return words[0]
+    return _("%(items)s and %(last)s", items=_separator().join(words[:-1]), last=words[-1])
 
 
 def describe(session: Any, series: Any | None = None) -> str:
-    """'Weekly on Tuesday and Thursday', 'Every two weeks on Monday', 'Monthly on day 5' …"""
+    """'Weekly on Tuesday and Thursday', 'Every two weeks on Monday', 'Monthly on day 5' …, in
+    the reader's language (weekdays and months: CLDR's names; dates: the reader's calendar)."""
+    from ..formatting import format_day, month_names, weekday_names
+    from ..i18n import reading
+
     if not is_series(session):
-        return C.FREQUENCY_LABELS["one-time"]
+        return str(C.FREQUENCY_LABELS["one-time"])
+    r = reading()
     frequency = session.session_frequency
     if frequency == "monthly":
-        text = f"Monthly on day {session.session_date.day}"
+        head = _("Monthly on day %(day)d", day=session.session_date.day)
     else:
-        days = _join([C.WEEKDAYS[d] for d in weekdays_of(session)])
-        text = ("Weekly on " if frequency == "weekly" else "Every two weeks on ") + days
+        names = weekday_names(r.language, "wide")
+        days = _join([names[d] for d in weekdays_of(session)])
+        head = _("Weekly on %(days)s", days=days) if frequency == "weekly" else \
+            _("Every two weeks on %(days)s", days=days)
+    parts = [head]
     months = months_of(session)
     if months:
-        text += ", in " + _join([C.MONTHS[m - 1] for m in months])
+        names = month_names(r.language, "gregorian", "wide")  # the rule's months are Gregorian ones
+        parts.append(_("in %(months)s", months=_join([names[m - 1] for m in months])))
     extra = specific_dates_of(session)
     if extra:
-        text += ", and on " + _join([_day_month(d) for d in extra])
-    text += f", from {_day_month(session.session_date)}"
+        parts.append(_("and on %(dates)s", dates=_join([format_day(d, r, weekday=None) for d in extra])))
+    start = format_day(session.session_date, r, weekday=None)
     if getattr(series, "until_date", None):
-        text += f" until {_day_month(series.until_date)}"
-    elif getattr(series, "occurrence_count", None):
-        n = series.occurrence_count
-        text += f", {n} lesson{'s' if n != 1 else ''}"
-    return text
+        parts.append(_("from %(start)s until %(end)s", start=start, end=format_day(series.until_date, r, weekday=None)))
+    else:
+        parts.append(_("from %(start)s", start=start))
+        if getattr(series, "occurrence_count", None):
+            parts.append(ngettext("%(num)d lesson", "%(num)d lessons", series.occurrence_count))
+    return _separator().join(parts)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
+from ..translate import gettext as _, pgettext
+
 from .. import choices as C
 
 Errors = dict[str, list[str]]
@@ -23,17 +25,17 @@ def clean_topics(raw: list[Any] | None, field: str, errors: Errors) -> list[str]
     topics: list[str] = []
     for item in raw or []:
         if not isinstance(item, str):
-            _add(errors, field, "Each topic must be text.")
+            _add(errors, field, _("Each topic must be text."))
             continue
         text = item.strip()
         if not text or text in topics:
             continue
         if len(text) > C.TOPIC_MAX:
-            _add(errors, field, f"Each topic can be at most {C.TOPIC_MAX} characters.")
+            _add(errors, field, _("Each topic can be at most %(max)d characters.", max=C.TOPIC_MAX))
             continue
         topics.append(text)
     if len(topics) > C.TOPICS_MAX_COUNT:
-        _add(errors, field, f"At most {C.TOPICS_MAX_COUNT} topics.")
+        _add(errors, field, _("At most %(max)d topics.", max=C.TOPICS_MAX_COUNT))
     return topics
 
 
@@ -42,29 +44,29 @@ def clean_pattern(raw: Any, errors: Errors, field: str = "recurring_pattern") ->
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        _add(errors, field, 'Must be an object with "days", "months" and "specific_dates".')
+        _add(errors, field, _('Must be an object with "days", "months" and "specific_dates".'))
         return None
     unknown = sorted(set(raw) - set(C.RECURRING_PATTERN_KEYS))
     if unknown:
-        _add(errors, field, "Unknown keys: " + ", ".join(unknown) + ".")
+        _add(errors, field, _("Unknown keys: %(keys)s.", keys=", ".join(unknown)))
     pattern: dict[str, list[str]] = {"days": [], "months": [], "specific_dates": []}
-    for key, canonical, what in (("days", C.canonical_weekday, "weekday"),
-                                 ("months", C.canonical_month, "month")):
+    for key, canonical in (("days", C.canonical_weekday), ("months", C.canonical_month)):
         values = raw.get(key) or []
         if not isinstance(values, list):
-            _add(errors, field, f'"{key}" must be a list.')
+            _add(errors, field, _('"%(key)s" must be a list.', key=key))
             continue
         for value in values:
             name = canonical(value) if isinstance(value, (str, int)) else None
             if name is None:
-                _add(errors, field, f"'{value}' is not a {what}.")
+                _add(errors, field, _("'%(value)s' is not a weekday.", value=value) if key == "days"
+                     else _("'%(value)s' is not a month.", value=value))
             elif name not in pattern[key]:
                 pattern[key].append(name)
         order = C.WEEKDAYS if key == "days" else C.MONTHS
         pattern[key].sort(key=order.index)
     dates = raw.get("specific_dates") or []
     if not isinstance(dates, list):
-        _add(errors, field, '"specific_dates" must be a list.')
+        _add(errors, field, _('"%(key)s" must be a list.', key="specific_dates"))
         dates = []
     for value in dates:
         try:
@@ -73,7 +75,7 @@ def clean_pattern(raw: Any, errors: Errors, field: str = "recurring_pattern") ->
             parsed = None
         iso = parsed.isoformat() if parsed else None
         if iso is None:
-            _add(errors, field, f"'{value}' is not a date (YYYY-MM-DD).")
+            _add(errors, field, _("'%(value)s' is not a date (YYYY-MM-DD).", value=value))
         elif problem := C.date_error(parsed):
             _add(errors, field, f"{iso}: {problem}")
         elif iso not in pattern["specific_dates"]:
@@ -99,9 +101,9 @@ def validate_session(values: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
                            ("session_frequency", C.SESSION_FREQUENCIES), ("status", C.SESSION_STATUSES)):
         value = out.get(field)
         if value is None:
-            _add(errors, field, "This field is required.")
+            _add(errors, field, _("This field is required."))
         elif value not in allowed:
-            _add(errors, field, f"Must be one of: {', '.join(allowed)}.")
+            _add(errors, field, _("Must be one of: %(values)s.", values=", ".join(allowed)))
     for field in ("tutor_attendance_status", "student_attendance_status"):
         if problem := attendance_error(out.get(field)):
             _add(errors, field, problem)
@@ -109,33 +111,33 @@ def validate_session(values: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
     start, end = out.get("start_time"), out.get("end_time")
     for field in ("session_date", "start_time", "end_time"):
         if out.get(field) is None:
-            _add(errors, field, "This field is required.")
+            _add(errors, field, _("This field is required."))
     if problem := C.date_error(out.get("session_date")):
         _add(errors, "session_date", problem)
     if isinstance(start, time) and isinstance(end, time):
         if end <= start:
-            _add(errors, "end_time", "The end must be after the start.")
+            _add(errors, "end_time", _("The end must be after the start."))
         else:
             minutes = C.duration_minutes(start, end)
             given = out.get("duration")
             if given is not None and given != minutes:
-                _add(errors, "duration", f"Start and end make {minutes} minutes, not {given}. "
-                                         "Leave it empty to compute it.")
+                _add(errors, "duration", _("Start and end make %(minutes)d minutes, not %(given)s. "
+                                           "Leave it empty to compute it.", minutes=minutes, given=given))
             out["duration"] = minutes
 
     location = (out.get("location") or "").strip()
     out["location"] = location or None
     if len(location) > C.LOCATION_MAX:
-        _add(errors, "location", f"At most {C.LOCATION_MAX} characters.")
+        _add(errors, "location", _("At most %(max)d characters.", max=C.LOCATION_MAX))
     if out.get("session_mode") in C.MODES_NEEDING_LOCATION and not location:
-        _add(errors, "location", "Say where an in-person or hybrid session takes place.")
+        _add(errors, "location", _("Say where an in-person or hybrid session takes place."))
 
     minutes = out.get("alarm_before_minutes")
     if out.get("alarm_enabled") and minutes is None:
-        _add(errors, "alarm_before_minutes", "Say how many minutes before the start the alarm rings.")
+        _add(errors, "alarm_before_minutes", _("Say how many minutes before the start the alarm rings."))
     elif minutes is not None and not (C.ALARM_MINUTES_MIN <= minutes <= C.ALARM_MINUTES_MAX):
         _add(errors, "alarm_before_minutes",
-             f"Between {C.ALARM_MINUTES_MIN} and {C.ALARM_MINUTES_MAX} minutes (one week).")
+             _("Between %(min)d and %(max)d minutes (one week).", min=C.ALARM_MINUTES_MIN, max=C.ALARM_MINUTES_MAX))
 
     frequency = out.get("session_frequency")
     out["is_recurring"] = C.is_recurring_frequency(frequency)
@@ -147,7 +149,7 @@ def validate_session(values: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
 
 def attendance_error(value: str | None) -> str | None:
     if value is not None and value not in C.ATTENDANCE_STATUSES:
-        return f"Must be one of: {', '.join(C.ATTENDANCE_STATUSES)}, or empty (not marked)."
+        return _("Must be one of: %(values)s, or empty (not marked).", values=", ".join(C.ATTENDANCE_STATUSES))
     return None
 
 
@@ -162,34 +164,34 @@ def validate_lesson(values: dict[str, Any], current: Any) -> tuple[dict[str, Any
     errors: Errors = {}
     out = {k: v for k, v in values.items() if k in LESSON_FIELDS}
     for name in sorted(set(values) - set(LESSON_FIELDS)):
-        _add(errors, name, "Unknown field.")
+        _add(errors, name, _("Unknown field."))
     if "status" in out and (problem := C.status_error(out["status"])):
         _add(errors, "status", problem)
     for name in ("tutor_attendance_status", "student_attendance_status"):
         if name in out and (problem := attendance_error(out[name])):
             _add(errors, name, problem)
     if "priority_level" in out and out["priority_level"] not in C.PRIORITY_LEVELS:
-        _add(errors, "priority_level", "Choose " + ", ".join(C.PRIORITY_LABELS[v].lower()
-                                                              for v in C.PRIORITY_LEVELS) + ".")
+        _add(errors, "priority_level", _("Choose %(values)s.", values=pgettext("between the items of a list", ", ").join(
+            str(C.PRIORITY_LABELS[v]).lower() for v in C.PRIORITY_LEVELS)))
     if "topics_covered" in out:
         out["topics_covered"] = clean_topics(out["topics_covered"], "topics_covered", errors)
     if "note" in out:
         note = out["note"]
         if note is not None and not isinstance(note, str):
-            _add(errors, "note", "A note is text.")
+            _add(errors, "note", _("A note is text."))
         else:
             out["note"] = (note or "").strip() or None
             if out["note"] and len(out["note"]) > C.NOTE_MAX:
-                _add(errors, "note", f"A note can be at most {C.NOTE_MAX} characters.")
+                _add(errors, "note", _("A note can be at most %(max)d characters.", max=C.NOTE_MAX))
     if "note_shared" in out and not isinstance(out["note_shared"], bool):
-        _add(errors, "note_shared", "Say yes or no.")
+        _add(errors, "note_shared", _("Say yes or no."))
     for name in ("date", "start_time", "end_time"):
         if name in out and out[name] is None:
-            _add(errors, name, "This field is required.")
+            _add(errors, name, _("This field is required."))
     if "date" in out and (problem := C.date_error(out["date"])):
         _add(errors, "date", problem)
     start = out.get("start_time", current.start_time)
     end = out.get("end_time", current.end_time)
     if isinstance(start, time) and isinstance(end, time) and end <= start:
-        _add(errors, "end_time", "The end must be after the start.")
+        _add(errors, "end_time", _("The end must be after the start."))
     return out, errors

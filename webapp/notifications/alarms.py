@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..translate import gettext as _
+
 from .. import choices as C
+from ..formatting import hm
 from ..web import lesson_url
 
 
@@ -21,8 +24,8 @@ def browser_alarms(lessons: list[Any], zone_name: str, root: str) -> list[dict[s
         out.append({
             "at": (starts - timedelta(minutes=session.alarm_before_minutes)).isoformat(),
             "starts": starts.isoformat(),
-            "title": f"{session.enrollment.course} with {session.enrollment.student.full_name} at "
-                     f"{lesson.start_time:%H:%M}",
+            "title": _("%(course)s with %(name)s at %(time)s", course=session.enrollment.course,
+                       name=session.enrollment.student.full_name, time=hm(lesson.start_time)),
             "url": str(lesson_url(session.id, lesson.original_date, root=root)),
         })
     return out

@@ -15,9 +15,13 @@ from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, render_template
+from ..translate import lazy_gettext as _l, gettext as _, ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import calendars as E
 from .. import choices as C
+from ..formatting import format_month, format_time, weekday_names
+from ..i18n import Reading, as_reader, reading
 from ..web import external_url
 
 SUBSCRIPTION_OF = {"reminder": "reminder", "moved": "changes", "cancelled": "changes", "absent": "absence",
@@ -67,13 +71,20 @@ class LessonFacts:
 
 
 def when(facts: LessonFacts, zone: ZoneInfo, day: date | None = None, start: time | None = None,
-         end: time | None = None) -> str:
-    """'Friday 4 December 2026, 16:00–17:00 (Africa/Addis_Ababa)' on the recipient's clock."""
+         end: time | None = None, r: Reading | None = None) -> str:
+    """'Friday 4 December 2026, 16:00–17:00 (Africa/Addis_Ababa)' in the recipient's zone, and
+    their language, calendar and clock (`r`; default: the reading of the moment, which
+    `as_reader` makes the recipient's)."""
+    r = r or reading()
     day, start, end = day or facts.date, start or facts.start_time, end or facts.end_time
     tutor_zone = C.zone(facts.tutor_zone)
     begins = datetime.combine(day, start, tutor_zone).astimezone(zone)
     ends = datetime.combine(day, end, tutor_zone).astimezone(zone)
-    return f"{begins:%A} {begins.day} {begins:%B %Y}, {begins:%H:%M}–{ends:%H:%M} ({zone.key})"
+    local = begins.date()
+    number = E.to_ethiopian(local).day if r.calendar == "ethiopian" else local.day
+    shown = f"{weekday_names(r.language, 'wide')[local.weekday()]} {number} {format_month(local, r)}"
+    return _("%(date)s, %(start)s–%(end)s (%(zone)s)", date=shown, start=format_time(begins.time(), r),
+             end=format_time(ends.time(), r), zone=zone.key)
 
 
 def _stamp(day: date, start: time) -> str:
@@ -114,11 +125,11 @@ def message_id(key: str) -> str:
 
 # --- Drafts --------------------------------------------------------------------------------
 
-SUBJECTS = {
-    "reminder": "Reminder: {course} with {other}, {when}",
-    "moved": "Moved: {course} with {other}, now {when}",
-    "cancelled": "Cancelled: {course} with {other}, {when}",
-    "absent": "Absent: {student} missed {course}, {when}",
+SUBJECTS = {  # filled in with `%` in the recipient's language (lesson_draft)
+    "reminder": _l("Reminder: %(course)s with %(other)s, %(when)s"),
+    "moved": _l("Moved: %(course)s with %(other)s, now %(when)s"),
+    "cancelled": _l("Cancelled: %(course)s with %(other)s, %(when)s"),
+    "absent": _l("Absent: %(student)s missed %(course)s, %(when)s"),
 }
 
 
@@ -150,26 +161,26 @@ def _render(kind: str, key: str, person: Any, facts: LessonFacts | None, context
 def lesson_draft(kind: str, key: str, person: Any, role: str, facts: LessonFacts,
                  before: LessonFacts | None = None, ics: str | None = None, lead: int | None = None) -> Draft:
     """A reminder or a notice (moved, cancelled, absent) about one lesson, for `person`, who
-    is its `role` (tutor, student or parent)."""
+    is its `role` (tutor, student or parent), in their language, calendar and clock."""
     zone = C.zone(person.timezone)
     other = facts.student_name if role == "tutor" else facts.tutor_name
-    shown = when(facts, zone)
-    subject = SUBJECTS[kind].format(course=facts.course, other=other, student=facts.student_name, when=shown)
-    context = {
-        "subject": subject[:255], "role": role, "when": shown, "lead": C.LEAD_LABELS.get(lead or 0),
-        "was": when(before, zone) if before is not None else None,
-        "mode": C.MODE_LABELS.get(facts.mode or "", facts.mode),
-    }
-    with links():
+    with links(), as_reader(person):
+        shown = when(facts, zone)
+        subject = SUBJECTS[kind] % {"course": facts.course, "other": other, "student": facts.student_name,
+                                    "when": shown}
+        context = {
+            "subject": subject[:255], "role": role, "when": shown, "lead": C.LEAD_LABELS.get(lead or 0),
+            "was": when(before, zone) if before is not None else None,
+            "mode": C.MODE_LABELS.get(facts.mode or "", facts.mode),
+        }
         context["lesson_url"] = external_url("lessons.show", session_id=facts.session_id, day=facts.original_date)
         return _render(kind, key, person, facts, context, ics)
 
 
 def digest_draft(key: str, tutor: Any, lessons: list[Any], day: date) -> Draft:
-    """The tutor's daily list of lessons still to mark."""
-    count = len(lessons)
-    subject = f"{count} lesson{'s' if count != 1 else ''} to mark"
-    with links():
+    """The tutor's daily list of lessons still to mark, in their language, calendar and clock."""
+    with links(), as_reader(tutor):
+        subject = ngettext("%(num)d lesson to mark", "%(num)d lessons to mark", len(lessons))
         context = {"subject": subject, "lessons": lessons, "day": day,
                    "list_url": external_url("sessions.index", tab="needs-marking"),
                    "lesson_urls": [external_url("lessons.show", session_id=l.session_id, day=l.original_date)

@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context
+from ..translate import gettext as _
 from flask_login import current_user
 
 from .. import choices as C
 from ..calendar.ical import change_calendar
+from ..i18n import as_reader, reading_of
 from . import outbox
 from .audience import audiences, board_urls, facts_of, wants
 from .messages import LessonFacts, lesson_draft, notice_key
@@ -56,7 +58,8 @@ def _ics(kind: str, facts: LessonFacts, session: Any, is_series: bool) -> str | 
     recurrence = datetime.combine(facts.original_date, session.start_time, zone) if is_series else None
     return change_calendar(facts.session_id, recurrence, facts.starts_at(),
                            datetime.combine(facts.date, facts.end_time, zone),
-                           f"{facts.course}: {facts.student_name} with {facts.tutor_name}", kind == "cancelled",
+                           _("%(course)s: %(student)s with %(tutor)s", course=facts.course,
+                             student=facts.student_name, tutor=facts.tutor_name), kind == "cancelled",
                            facts.location or facts.board_url)
 
 
@@ -81,12 +84,16 @@ def on_lesson_changed(_sender: Any, before: Any, after: Any | None) -> None:
     actor = _actor_id()
     drafts = []
     for kind in kinds:
-        ics = _ics(kind, facts, session, current.is_series)
+        icses: dict[str, str | None] = {}  # by language: the event's title is in its reader's
         for role, person in audience.members():
             if person.id == actor or (kind == "absent" and role != "parent") or not wants(person, kind):
                 continue
+            language = reading_of(person).language
+            if language not in icses:
+                with as_reader(person):
+                    icses[language] = _ics(kind, facts, session, current.is_series)
             drafts.append(lesson_draft(kind, notice_key(kind, facts, version, person.id), person, role, facts,
-                                       before=was if kind == "moved" else None, ics=ics))
+                                       before=was if kind == "moved" else None, ics=icses[language]))
         if kind in ("moved", "cancelled"):
             outbox.void_reminders(session.id, current.original_date)
     outbox.enqueue(drafts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from ..translate import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from .. import choices as C
@@ -27,7 +28,7 @@ bp = Blueprint("people", __name__)
 bp.before_request(require_login)
 LESSON = "/sessions/<int:session_id>/lessons/<isodate:day>"
 PER_PAGE = 10
-CHANGED = "This lesson changed meanwhile; here it is as it is now. Please try again."
+CHANGED = _l("This lesson changed meanwhile; here it is as it is now. Please try again.")
 
 
 @bp.get("/my")
@@ -74,21 +75,21 @@ def _load(session_id: int, day):
     lesson, series = found
     role = role_in(lesson, current_user)
     if role is None:  # an admin sees the lesson but is not one of its people
-        abort(403, description="Only the lesson's student, parents and tutor write here.")
+        abort(403, description=_("Only the lesson's student, parents and tutor write here."))
     return lesson, series, role
 
 
 def _answer(session_id: int, day, message: str, status: int = 200, errors: dict | None = None):
     """The lesson's people part again (htmx), or back to the page (saved) / the page (refused)."""
     db.session.rollback()  # whatever a refused change left: re-read the lesson as saved
-    lesson, series, _ = _load(session_id, day)
+    lesson, series, _role = _load(session_id, day)
     kind = "success" if status == 200 else "error"
     if is_htmx():
         return render_template("lessons/_people.html", lesson=lesson, people_message=message, people_kind=kind,
                                review_errors=errors or {}, form=request.form if status != 200 else {},
                                **lesson_people(lesson, current_user, user_now())), status
     if status == 200:
-        flash(message, "success")
+        flash(str(message), "success")
         return redirect(url_for("lessons.show", session_id=session_id, day=day) + "#people", code=303)
     return render_page(lesson, series, status, people_message=message, people_kind=kind,
                        review_errors=errors or {}, form=request.form)
@@ -97,32 +98,32 @@ def _answer(session_id: int, day, message: str, status: int = 200, errors: dict 
 @bp.post(LESSON + "/review")
 def review(session_id: int, day):
     """The caller's review of the lesson (written or replaced)."""
-    lesson, _, role = _load(session_id, day)
+    lesson, _series, role = _load(session_id, day)
     values, errors = check_review(request.form.get("rating"), request.form.get("comment"))
     if errors:
         return _answer(session_id, day, " ".join(m for ms in errors.values() for m in ms), 422, errors)
     try:
-        _, created = write_review(lesson, current_user, role, values["rating"], values["comment"], user_now())
+        _review, created = write_review(lesson, current_user, role, values["rating"], values["comment"], user_now())
     except Refused as exc:
         return _answer(session_id, day, exc.message, 422, {exc.field: [exc.message]})
     except Conflict:
         return _answer(session_id, day, CHANGED, 409)
-    return _answer(session_id, day, "Thank you, your review is saved." if created else "Your review is updated.")
+    return _answer(session_id, day, _("Thank you, your review is saved.") if created else _("Your review is updated."))
 
 
 @bp.post(LESSON + "/notice")
 def notice(session_id: int, day):
     """"We can't come" (or taking it back), from the student or a parent."""
-    lesson, _, role = _load(session_id, day)
+    lesson, _series, role = _load(session_id, day)
     if role == "tutor":
-        abort(403, description="The tutor cancels or marks the lesson instead.")
+        abort(403, description=_("The tutor cancels or marks the lesson instead."))
     try:
         if request.form.get("withdraw"):
             withdraw_absence_notice(lesson, user_now())
-            message = "Your notice is withdrawn: the tutor expects you."
+            message = _("Your notice is withdrawn: the tutor expects you.")
         else:
             send_absence_notice(lesson, current_user, request.form.get("reason"), user_now())
-            message = "The tutor knows you can't come."
+            message = _("The tutor knows you can't come.")
     except Refused as exc:
         return _answer(session_id, day, exc.message, 422)
     except Conflict:
@@ -133,17 +134,17 @@ def notice(session_id: int, day):
 @bp.post(LESSON + "/confirmation")
 def confirmation(session_id: int, day):
     """The student's or a parent's word on the attendance the tutor marked."""
-    lesson, _, role = _load(session_id, day)
+    lesson, _series, role = _load(session_id, day)
     if role == "tutor":
-        abort(403, description="The tutor marks the attendance on the lesson's form.")
+        abort(403, description=_("The tutor marks the attendance on the lesson's form."))
     answer = request.form.get("answer")
     if answer not in ("confirmed", "disputed"):
-        return _answer(session_id, day, "Say whether the attendance is right or not.", 422)
+        return _answer(session_id, day, _("Say whether the attendance is right or not."), 422)
     try:
         confirm_attendance(lesson, current_user, answer == "confirmed", request.form.get("what_happened"), user_now())
     except Refused as exc:
         return _answer(session_id, day, exc.message, 422)
     except Conflict:
         return _answer(session_id, day, CHANGED, 409)
-    return _answer(session_id, day, "Thank you for confirming." if answer == "confirmed"
-                   else "The tutor will look at the attendance again.")
+    return _answer(session_id, day, _("Thank you for confirming.") if answer == "confirmed"
+                   else _("The tutor will look at the attendance again."))

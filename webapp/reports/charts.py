@@ -13,7 +13,11 @@ from pygal.style import Style
 # `find_spec`: from then on every import warns (ImportWarning). No chart here uses a map.
 sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
+from ..translate import gettext as _
+
 from .. import choices as C
+from ..formatting import format_day, month_names
+from ..i18n import reading
 from .figures import Figures
 
 STYLE = Style(background="white", plot_background="white", foreground="#373c44", foreground_strong="#1b1b1b",
@@ -33,18 +37,21 @@ def _data_uri(chart) -> str:
 
 def hours_taught(figures: Figures) -> str:
     """Hours by week, or by month over half a year."""
-    title = "Hours taught by month" if figures.by_month else "Hours taught by week"
+    title = _("Hours taught by month") if figures.by_month else _("Hours taught by week")
     chart = pygal.Bar(**_config(title=title, show_legend=False, show_minor_x_labels=False))
-    labels = [f"{day:%b %Y}" if figures.by_month else f"{day.day} {day:%b}" for day, _held, _m in figures.buckets]
+    r = reading()
+    months = month_names(r.language, "gregorian")  # the buckets are Gregorian months
+    labels = [f"{months[day.month - 1]} {day.year}" if figures.by_month else format_day(day, r, year=False, weekday=None)
+              for day, _held, _m in figures.buckets]
     chart.x_labels = labels
     chart.x_labels_major = labels[:: max(1, len(labels) // 8)]
-    chart.add("Hours", [round(minutes / 60, 1) for _day, _held, minutes in figures.buckets])
+    chart.add(_("Hours"), [round(minutes / 60, 1) for _day, _held, minutes in figures.buckets])
     return _data_uri(chart)
 
 
 def attendance(figures: Figures) -> str:
-    chart = pygal.HorizontalStackedBar(**_config(title="Attendance of marked lessons", height=280))
-    chart.x_labels = ["Student", "Tutor"]
+    chart = pygal.HorizontalStackedBar(**_config(title=_("Attendance of marked lessons"), height=280))
+    chart.x_labels = [_("Student"), _("Tutor")]
     for value in C.ATTENDANCE_STATUSES:
-        chart.add(C.ATTENDANCE_LABELS[value], [figures.student_attendance[value], figures.tutor_attendance[value]])
+        chart.add(str(C.ATTENDANCE_LABELS[value]), [figures.student_attendance[value], figures.tutor_attendance[value]])
     return _data_uri(chart)

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 import sqlalchemy as sa
+from ..translate import gettext as _, lazy_gettext as _l
 
 from .. import choices as C
 from ..extensions import db
@@ -164,7 +165,7 @@ def with_reviews(figures: Figures, lessons: list[Any]) -> Figures:
     return figures
 
 
-PERIODS = {"this-week": "This week", "this-month": "This month", "last-month": "Last month"}
+PERIODS = {"this-week": _l("This week"), "this-month": _l("This month"), "last-month": _l("Last month")}
 
 
 def period_dates(period: str | None, today: date) -> tuple[date, date] | None:
@@ -182,7 +183,7 @@ def period_dates(period: str | None, today: date) -> tuple[date, date] | None:
 
 def ensure_range(start: date, end: date) -> str | None:
     if end < start:
-        return "The period ends before it begins."
+        return _("The period ends before it begins.")
     if (end - start).days > 366 * 5 + 1:
-        return "Choose a period of five years at most."
+        return _("Choose a period of five years at most.")
     return C.date_error(start) or C.date_error(end)

@@ -17,6 +17,7 @@ from datetime import date, time
 from typing import Any
 
 import sqlalchemy as sa
+from ..translate import gettext as _
 
 from .. import choices as C
 from ..extensions import db
@@ -64,6 +65,17 @@ def _add(row: Row, name: str, message: str) -> None:
     row.errors.setdefault(name, []).append(message)
 
 
+def _not_a(name: str, text: str, example: str) -> str:
+    """Why a cell is refused: it is not a value of its column like the example."""
+    if name == "session_date":
+        return _("“%(text)s” is not a session date like %(example)s.", text=text, example=example)
+    if name == "start_time":
+        return _("“%(text)s” is not a start time like %(example)s.", text=text, example=example)
+    if name == "end_time":
+        return _("“%(text)s” is not a end time like %(example)s.", text=text, example=example)
+    return _("“%(text)s” is not a alarm before minutes like %(example)s.", text=text, example=example)
+
+
 def _parse(row: Row, name: str, parse, example: str):
     text = (row.raw.get(name) or "").strip()
     if not text:
@@ -71,7 +83,7 @@ def _parse(row: Row, name: str, parse, example: str):
     try:
         return parse(text)
     except ValueError:
-        _add(row, name, f"“{text[:40]}” is not a {name.replace('_', ' ')} like {example}.")
+        _add(row, name, _not_a(name, text[:40], example))
         return None
 
 
@@ -80,7 +92,7 @@ def _flag(row: Row, name: str) -> bool:
     if text in YES:
         return True
     if text not in NO:
-        _add(row, name, "Say yes or no.")
+        _add(row, name, _("Say yes or no."))
     return False
 
 
@@ -101,17 +113,18 @@ def _enrollment(row: Row, by_student: dict[str, list[Enrollment]]) -> int | None
         return None
     candidates = by_student.get(who.lower(), [])
     if not candidates:
-        _add(row, "student", f"“{who[:60]}” is not one of your students (give their email or name).")
+        _add(row, "student", _("“%(who)s” is not one of your students (give their email or name).", who=who[:60]))
         return None
     course = (row.raw.get("course") or "").strip().lower()
     if course:
         candidates = [e for e in candidates if e.course.strip().lower() == course]
         if not candidates:
-            _add(row, "course", f"{who} has no course “{row.raw['course'].strip()[:60]}” with you.")
+            _add(row, "course", _("%(who)s has no course “%(course)s” with you.", who=who,
+                                  course=row.raw["course"].strip()[:60]))
             return None
     if len({e.id for e in candidates}) > 1:
-        _add(row, "course", f"{who} has several courses with you: say which "
-                            f"({', '.join(sorted({e.course for e in candidates}))}).")
+        _add(row, "course", _("%(who)s has several courses with you: say which (%(courses)s).", who=who,
+                              courses=", ".join(sorted({e.course for e in candidates}))))
         return None
     return candidates[0].id
 
@@ -122,10 +135,11 @@ def read(user: Any, text: str) -> Upload:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        return Upload(problem="The first line must name the columns; missing: " + ", ".join(missing) + ".")
+        return Upload(problem=_("The first line must name the columns; missing: %(columns)s.",
+                                columns=", ".join(missing)))
     unknown = [h for h in header if h and h not in REQUIRED + OPTIONAL]
     if unknown:
-        return Upload(problem="Unknown columns: " + ", ".join(unknown[:10]) + ".")
+        return Upload(problem=_("Unknown columns: %(columns)s.", columns=", ".join(unknown[:10])))
     by_student, _all = _enrollments(user)
     upload = Upload()
     for number, raw in enumerate(reader, start=2):
@@ -133,11 +147,11 @@ def read(user: Any, text: str) -> Upload:
         if not any(v.strip() for v in raw.values()):
             continue  # a blank line
         if len(upload.rows) == MAX_ROWS:
-            return Upload(problem=f"At most {MAX_ROWS} sessions at a time; split the file.")
+            return Upload(problem=_("At most %(max)d sessions at a time; split the file.", max=MAX_ROWS))
         row = Row(number, raw)
         for name in REQUIRED:
             if not (raw.get(name) or "").strip():
-                _add(row, name, "This field is required.")
+                _add(row, name, _("This field is required."))
         values = plans.new_session_values()
         values["course_enrollment_id"] = _enrollment(row, by_student)
         values["session_date"] = _parse(row, "session_date", date.fromisoformat, "2026-12-07")
@@ -165,7 +179,7 @@ def read(user: Any, text: str) -> Upload:
             row.values = cleaned
         upload.rows.append(row)
     if not upload.rows:
-        upload.problem = "The file has no sessions in it."
+        upload.problem = _("The file has no sessions in it.")
     return upload
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SearchField, SelectField,
+from flask_babel import LazyString
+from ..translate import gettext as _, lazy_gettext as _l
+from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SearchField, SelectField,
                      SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .. import choices as C
+from ..fields import CalendarDateField
+from ..form_i18n import Form
 
 TEXT_MAX = 20_000  # a textarea of topics: 50 topics of 200 characters, with room to spare
 # Form fields that stand for one key of `recurring_pattern`.
@@ -29,6 +32,25 @@ def labelled(values, labels, first: tuple[str, str] | None = None) -> dict[str, 
     return out | {v: labels.get(v, v) if labels else v for v in values}
 
 
+def _weekday_name(i: int) -> str:
+    from ..formatting import weekdays
+
+    return weekdays("wide")[i]
+
+
+def _month_name(i: int) -> str:
+    from ..formatting import month_names
+    from ..i18n import reading
+
+    return month_names(reading().language, "gregorian", "wide")[i]  # a series' months are Gregorian ones
+
+
+# The weekdays and months of a series' pattern (values: C.WEEKDAYS, C.MONTHS, in English), named
+# in the reader's language when shown (CLDR's names, as every date of the app).
+WEEKDAY_LABELS = {day: LazyString(_weekday_name, i) for i, day in enumerate(C.WEEKDAYS)}
+MONTH_LABELS = {month: LazyString(_month_name, i) for i, month in enumerate(C.MONTHS)}
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -38,44 +60,46 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class SessionForm(FlaskForm):
-    course_enrollment_id = SelectField("Student and course", coerce=int,
-                                       validators=[InputRequired("Choose the student and course.")])
-    topics = TextAreaField("Topics", validators=[Length(max=TEXT_MAX)],
-                           description="One topic per line.")
-    session_date = DateField("Date", validators=[InputRequired("Give the date.")])
-    start_time = TimeField("Start", validators=[InputRequired("Give the start time.")])
-    end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
-    duration = IntegerField("Duration (minutes)", validators=[Optional()],
-                            description="Leave empty: it follows from start and end.")
-    session_mode = SelectField("Mode", choices=labelled(C.SESSION_MODES, C.MODE_LABELS),
+class SessionForm(Form):
+    course_enrollment_id = SelectField(_l("Student and course"), coerce=int,
+                                       validators=[InputRequired(_l("Choose the student and course."))])
+    topics = TextAreaField(_l("Topics"), validators=[Length(max=TEXT_MAX)],
+                           description=_l("One topic per line."))
+    session_date = CalendarDateField(_l("Date"), validators=[InputRequired(_l("Give the date."))])
+    start_time = TimeField(_l("Start"), validators=[InputRequired(_l("Give the start time."))])
+    end_time = TimeField(_l("End"), validators=[InputRequired(_l("Give the end time."))])
+    duration = IntegerField(_l("Duration (minutes)"), validators=[Optional()],
+                            description=_l("Leave empty: it follows from start and end."))
+    session_mode = SelectField(_l("Mode"), choices=labelled(C.SESSION_MODES, C.MODE_LABELS),
                                default=C.DEFAULT_MODE)
-    location = StringField("Location", validators=[Length(max=C.LOCATION_MAX)],
-                           description="Required for in-person and hybrid sessions.")
-    session_frequency = SelectField("Repeats", default=C.DEFAULT_FREQUENCY,
+    location = StringField(_l("Location"), validators=[Length(max=C.LOCATION_MAX)],
+                           description=_l("Required for in-person and hybrid sessions."))
+    session_frequency = SelectField(_l("Repeats"), default=C.DEFAULT_FREQUENCY,
                                     choices=labelled(C.SESSION_FREQUENCIES, C.FREQUENCY_LABELS))
-    recurring_days = MultiCheckboxField("On these weekdays", choices=labelled(C.WEEKDAYS, None))
-    recurring_months = MultiCheckboxField("Only in these months", choices=labelled(C.MONTHS, None))
-    recurring_specific_dates = TextAreaField("Also on these dates", validators=[Length(max=TEXT_MAX)],
-                                             description="One date per line, as YYYY-MM-DD.")
+    recurring_days = MultiCheckboxField(_l("On these weekdays"), choices=labelled(C.WEEKDAYS, WEEKDAY_LABELS))
+    recurring_months = MultiCheckboxField(_l("Only in these months"), choices=labelled(C.MONTHS, MONTH_LABELS))
+    recurring_specific_dates = TextAreaField(_l("Also on these dates"), validators=[Length(max=TEXT_MAX)],
+                                             description=_l("One date per line, as YYYY-MM-DD."))
     # The end of a series (SessionSeries): a last date or a number of lessons; neither: open-ended.
-    until_date = DateField("Ends on", validators=[Optional()],
-                           description="Leave empty for a series without an end.")
-    occurrence_count = IntegerField("Or after this many lessons", validators=[Optional()])
-    notification_enabled = BooleanField("Send a notification")
-    alarm_enabled = BooleanField("Ring an alarm")
-    alarm_before_minutes = IntegerField("Alarm, minutes before", validators=[Optional()],
+    until_date = CalendarDateField(_l("Ends on"), validators=[Optional()],
+                           description=_l("Leave empty for a series without an end."))
+    occurrence_count = IntegerField(_l("Or after this many lessons"), validators=[Optional()])
+    notification_enabled = BooleanField(_l("Send a notification"))
+    alarm_enabled = BooleanField(_l("Ring an alarm"))
+    alarm_before_minutes = IntegerField(_l("Alarm, minutes before"), validators=[Optional()],
                                         default=C.DEFAULT_ALARM_MINUTES,
-                                        description=f"{C.ALARM_MINUTES_MIN} to {C.ALARM_MINUTES_MAX} (one week).")
-    priority_level = SelectField("Priority", default=C.DEFAULT_PRIORITY,
+                                        description=_l("%(min)d to %(max)d (one week).", min=C.ALARM_MINUTES_MIN,
+                                                       max=C.ALARM_MINUTES_MAX))
+    priority_level = SelectField(_l("Priority"), default=C.DEFAULT_PRIORITY,
                                  choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS))
-    is_featured = BooleanField("Featured")
+    is_featured = BooleanField(_l("Featured"))
     version = HiddenField()
-    save_anyway = BooleanField("Save anyway: I know about the overlap")
+    save_anyway = BooleanField(_l("Save anyway: I know about the overlap"))
     # Edit of a series only: which of its lessons the change is for.
-    scope = RadioField("Apply the change to", default="all",
-                       choices={"all": "Every lesson to come", "following": "The lesson on the date below and every later one"})
-    from_date = DateField("From the lesson on", validators=[Optional()])
+    scope = RadioField(_l("Apply the change to"), default="all",
+                       choices={"all": _l("Every lesson to come"),
+                                "following": _l("The lesson on the date below and every later one")})
+    from_date = CalendarDateField(_l("From the lesson on"), validators=[Optional()])
 
     def set_enrollments(self, enrollments) -> None:
         self.course_enrollment_id.choices = {e.id: e.label for e in enrollments}
@@ -120,7 +144,9 @@ class SessionForm(FlaskForm):
         loose = []
         for name, messages in errors.items():
             if name == "recurring_pattern":
-                name = "recurring_specific_dates" if any("date" in m for m in messages) else "recurring_days"
+                # Weekdays and months are ticked here (only offered ones get through): what the
+                # rules find wrong in the pattern is in the dates typed, when there are some.
+                name = "recurring_specific_dates" if lines(self.recurring_specific_dates.data) else "recurring_days"
             field = getattr(self, name, None)
             if field is None:
                 loose.extend(messages)
@@ -129,27 +155,27 @@ class SessionForm(FlaskForm):
         return loose
 
 
-YES_NO = {"": "Any", "true": "Yes", "false": "No"}
+YES_NO = {"": _l("Any"), "true": _l("Yes"), "false": _l("No")}
 
 
-class MoveLessonForm(FlaskForm):
+class MoveLessonForm(Form):
     """Move one lesson to another date or time; the rest of its series stays."""
 
-    date = DateField("Date", validators=[InputRequired("Give the date.")])
-    start_time = TimeField("Start", validators=[InputRequired("Give the start time.")])
-    end_time = TimeField("End", validators=[InputRequired("Give the end time.")])
+    date = CalendarDateField(_l("Date"), validators=[InputRequired(_l("Give the date."))])
+    start_time = TimeField(_l("Start"), validators=[InputRequired(_l("Give the start time."))])
+    end_time = TimeField(_l("End"), validators=[InputRequired(_l("Give the end time."))])
     version = HiddenField()
-    move_anyway = BooleanField("Move anyway: I know about the overlap")
+    move_anyway = BooleanField(_l("Move anyway: I know about the overlap"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """Delete a session, or (a series) one lesson, this one and the following, or all."""
 
-    scope = RadioField("What to delete", default="series", validate_choice=True,
-                       choices={"lesson": "Only this lesson (it shows as cancelled)",
-                                "following": "This lesson and every later one",
-                                "series": "The whole series"})
-    from_date = DateField("The lesson on", validators=[Optional()])
+    scope = RadioField(_l("What to delete"), default="series", validate_choice=True,
+                       choices={"lesson": _l("Only this lesson (it shows as cancelled)"),
+                                "following": _l("This lesson and every later one"),
+                                "series": _l("The whole series")})
+    from_date = CalendarDateField(_l("The lesson on"), validators=[Optional()])
 
 
 # --- A lesson's marks: the lesson page's form and the rows' editors ------------------------
@@ -182,22 +208,22 @@ def _bool(value):
     return {"true": True, "false": False}.get(value)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The list's filters: a GET form (no CSRF), names as the API's query parameters."""
 
     class Meta:
         csrf = False
 
-    q = SearchField("Topic contains", validators=[Optional(), Length(max=200)])
-    status = SelectField("Status", choices=labelled(C.SESSION_STATUSES, C.STATUS_LABELS, ("", "Any status")), validators=[Optional()])
-    session_mode = SelectField("Mode", choices=labelled(C.SESSION_MODES, C.MODE_LABELS, ("", "Any mode")), validators=[Optional()])
-    priority_level = SelectField("Priority", choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS, ("", "Any priority")), validators=[Optional()])
-    student_id = SelectField("Student", choices={"": "All students"}, validators=[Optional()])
-    tutor_id = SelectField("Tutor", choices={"": "All tutors"}, validators=[Optional()])  # an admin's list
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-    is_featured = SelectField("Featured", choices=YES_NO, validators=[Optional()])
-    is_recurring = SelectField("Recurring", choices=YES_NO, validators=[Optional()])
+    q = SearchField(_l("Topic contains"), validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), choices=labelled(C.SESSION_STATUSES, C.STATUS_LABELS, ("", _l("Any status"))), validators=[Optional()])
+    session_mode = SelectField(_l("Mode"), choices=labelled(C.SESSION_MODES, C.MODE_LABELS, ("", _l("Any mode"))), validators=[Optional()])
+    priority_level = SelectField(_l("Priority"), choices=labelled(C.PRIORITY_LEVELS, C.PRIORITY_LABELS, ("", _l("Any priority"))), validators=[Optional()])
+    student_id = SelectField(_l("Student"), choices={"": _l("All students")}, validators=[Optional()])
+    tutor_id = SelectField(_l("Tutor"), choices={"": _l("All tutors")}, validators=[Optional()])  # an admin's list
+    date_from = CalendarDateField(_l("From"), validators=[Optional()])
+    date_to = CalendarDateField(_l("To"), validators=[Optional()])
+    is_featured = SelectField(_l("Featured"), choices=YES_NO, validators=[Optional()])
+    is_recurring = SelectField(_l("Recurring"), choices=YES_NO, validators=[Optional()])
 
     # "Every lesson of this series", from the session page: kept through tabs and pages.
     session_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**31 - 1)])
@@ -223,10 +249,10 @@ class FilterForm(FlaskForm):
         return form
 
     def set_students(self, students) -> None:
-        self.student_id.choices = {"": "All students"} | {str(i): name for i, name in students}
+        self.student_id.choices = {"": _("All students")} | {str(i): name for i, name in students}
 
     def set_tutors(self, tutors) -> None:
-        self.tutor_id.choices = {"": "All tutors"} | {str(i): name for i, name in tutors}
+        self.tutor_id.choices = {"": _("All tutors")} | {str(i): name for i, name in tutors}
 
     def filters(self) -> dict[str, Any]:
         """The valid filters, parsed; a field with an error is left out (and says why)."""
@@ -251,7 +277,7 @@ class FilterForm(FlaskForm):
                 out.pop(name)
         if isinstance(out.get("date_from"), date) and isinstance(out.get("date_to"), date) \
                 and out["date_to"] < out["date_from"]:
-            self.date_to.errors = list(self.date_to.errors) + ["The end is before the start."]
+            self.date_to.errors = list(self.date_to.errors) + [_("The end is before the start.")]
             out.pop("date_to")
         return out
 
@@ -261,9 +287,11 @@ class FilterForm(FlaskForm):
 
 # What the lists' bulk form may set on the lessons ticked (one value each time).
 BULK_CHANGES = {
-    **{f"status={v}": f"Status: {C.STATUS_LABELS[v]}" for v in C.SESSION_STATUSES},
-    **{f"student_attendance_status={v}": f"Student: {C.ATTENDANCE_LABELS[v]}" for v in C.ATTENDANCE_STATUSES},
-    **{f"tutor_attendance_status={v}": f"Tutor: {C.ATTENDANCE_LABELS[v]}" for v in C.ATTENDANCE_STATUSES},
-    **{f"priority_level={v}": f"Priority: {C.PRIORITY_LABELS[v]}" for v in C.PRIORITY_LEVELS},
-    "everyone-present": "Everyone present",
+    **{f"status={v}": _l("Status: %(value)s", value=C.STATUS_LABELS[v]) for v in C.SESSION_STATUSES},
+    **{f"student_attendance_status={v}": _l("Student: %(value)s", value=C.ATTENDANCE_LABELS[v])
+       for v in C.ATTENDANCE_STATUSES},
+    **{f"tutor_attendance_status={v}": _l("Tutor: %(value)s", value=C.ATTENDANCE_LABELS[v])
+       for v in C.ATTENDANCE_STATUSES},
+    **{f"priority_level={v}": _l("Priority: %(value)s", value=C.PRIORITY_LABELS[v]) for v in C.PRIORITY_LEVELS},
+    "everyone-present": _l("Everyone present"),
 }

@@ -7,6 +7,7 @@ Answers: a row (`view=row`, the lists and the session page), the lesson's part o
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from ..translate import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..lessons import clashes, topics
@@ -23,8 +24,8 @@ from .forms import MoveLessonForm, lesson_marks
 bp = workspace(Blueprint("lessons", __name__, url_prefix="/sessions/<int:session_id>/lessons/<isodate:day>"),
                open_to_all=("lessons.show",))
 EDITORS = ("status", "attendance", "priority", "topics")  # a row's cells that open a control
-STALE = ("Someone else changed this lesson since you loaded it. Here it is as saved now; "
-         "make your change again if it is still needed.")
+STALE = _l("Someone else changed this lesson since you loaded it. Here it is as saved now; "
+           "make your change again if it is still needed.")
 
 
 
@@ -70,7 +71,7 @@ def _answer(lesson, series, status: int, view: str, **context):
         html = render_template("lessons/_lesson.html", lesson=lesson, s=lesson.session, **context)
         return html, status, {"HX-Retarget": "#lesson", "HX-Reswap": "outerHTML", **etag}
     if context.get("saved"):
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(safe_next(request.form.get("next"),
                                   url_for("lessons.show", session_id=lesson.session_id, day=lesson.original_date)),
                         code=303)
@@ -118,7 +119,7 @@ def editor(session_id: int, day, field: str):
     """A row's cell opened for change (htmx); without JavaScript, the lesson's page."""
     if field not in EDITORS:
         abort(404)
-    lesson, _ = load(session_id, day)
+    lesson, _series = load(session_id, day)
     if not is_htmx():
         return redirect(url_for("lessons.show", session_id=session_id, day=day) + f"#{field}", code=303)
     return render_template("lessons/_row.html", lesson=lesson, editing=field, now=user_now()), 200, \
@@ -128,7 +129,7 @@ def editor(session_id: int, day, field: str):
 @bp.get("/row")
 def row(session_id: int, day):
     """The lesson's row as it is (an editor's Cancel)."""
-    lesson, _ = load(session_id, day)
+    lesson, _series = load(session_id, day)
     if not is_htmx():
         return redirect(url_for("lessons.show", session_id=session_id, day=day), code=303)
     return render_template("lessons/_row.html", lesson=lesson, now=user_now())
@@ -156,7 +157,7 @@ def move(session_id: int, day):
     except Conflict:
         lesson, series = load(session_id, day)
         return render_page(lesson, series, 409, move_form=form, message=STALE, message_kind="conflict")
-    flash("Saved.", "success")
+    flash(_("Saved."), "success")
     return redirect(url_for("lessons.show", session_id=session_id, day=saved.original_date), code=303)
 
 
@@ -164,15 +165,16 @@ def move(session_id: int, day):
 def carry(session_id: int, day):
     """Accept or drop a topic carried forward from the lesson before (not covered there)."""
     lesson, series = load(session_id, day)
-    _, offered = topics.carried_into(lesson, current_user._get_current_object())
+    _before, offered = topics.carried_into(lesson, current_user._get_current_object())
     topic, choice = request.form.get("topic", ""), request.form.get("carry")
     if topic not in offered or choice not in ("accept", "drop"):
-        return render_page(lesson, series, 422, message="That topic is not offered for this lesson (any more).",
+        return render_page(lesson, series, 422, message=_("That topic is not offered for this lesson (any more)."),
                            message_kind="error")
     try:
         (topics.accept if choice == "accept" else topics.drop)(lesson, topic, request.form.get("version", ""))
     except Conflict:
         lesson, series = load(session_id, day)
         return render_page(lesson, series, 409, message=STALE, message_kind="conflict")
-    flash(f"“{topic}” is planned for this lesson." if choice == "accept" else f"“{topic}” is dropped.", "success")
+    flash(_("“%(topic)s” is planned for this lesson.", topic=topic) if choice == "accept"
+          else _("“%(topic)s” is dropped.", topic=topic), "success")
     return redirect(url_for("lessons.show", session_id=session_id, day=day) + "#plan-title", code=303)

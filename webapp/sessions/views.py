@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from ..translate import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from .. import choices as C
@@ -17,7 +18,7 @@ from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_ses
 from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import decode_key, encode_key, lesson_page, list_window
 from ..lessons.marking import change_lesson
-from ..formatting import short_day
+from ..formatting import day as day_text, hm, short_day
 from ..models import Session, SessionSeries
 from ..notifications.alarms import browser_alarms
 from ..reports import imports
@@ -26,8 +27,8 @@ from . import workspace
 from .forms import BULK_CHANGES, DeleteForm, FilterForm, SessionForm
 
 bp = workspace(Blueprint("sessions", __name__, url_prefix="/sessions"))
-TAB_LABELS = {"today": "Today", "upcoming": "Upcoming", "needs-marking": "Needs marking", "past": "Past",
-              "all": "All"}
+TAB_LABELS = {"today": _l("Today"), "upcoming": _l("Upcoming"), "needs-marking": _l("Needs marking"),
+              "past": _l("Past"), "all": _l("All")}
 LESSONS_SHOWN = 12  # rows of lessons on a series' page
 
 
@@ -127,10 +128,10 @@ def _save_form(form: SessionForm, session: Session | None):
         errors["from_date"] = errors.pop("date", []) + errors.pop("__all__", []) + errors.pop("from_date", [])
         return _form_page(form, session, loose=form.add_errors({k: v for k, v in errors.items() if v}))
     if editing and saved.id != session.id:  # the series was split where the change starts
-        flash(f"Saved for the lessons from {saved.session_date:%a} {saved.session_date.day} "
-              f"{saved.session_date:%b %Y} on; the earlier ones keep what they had.", "success")
+        flash(_("Saved for the lessons from %(date)s on; the earlier ones keep what they had.",
+                date=day_text(saved.session_date)), "success")
     else:
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
     return redirect(url_for("sessions.detail", session_id=saved.id), code=303)
 
 
@@ -178,9 +179,9 @@ def feature(session_id: int):
     try:
         plans.commit()
     except Conflict:
-        flash("This session changed meanwhile; here it is as saved now.", "error")
+        flash(_("This session changed meanwhile; here it is as saved now."), "error")
     else:
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
     return redirect(url_for("sessions.detail", session_id=session_id), code=303)
 
 
@@ -208,20 +209,20 @@ def delete(session_id: int):
     scope = form.scope.data if R.is_series(session) else "series"
     try:
         if scope == "lesson":  # the lesson stays, as cancelled
-            lesson, _ = get_lesson(session_id, day, current_user)
+            lesson, _series = get_lesson(session_id, day, current_user)
             change_lesson(lesson, {"status": "cancelled"}, None)
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return _after_delete(url_for("lessons.show", session_id=session_id, day=day))
         if scope == "following":
             plans.end_series_before(session, day)
-            flash("Deleted.", "success")
+            flash(_("Deleted."), "success")
             return _after_delete(url_for("sessions.detail", session_id=session_id)
                                  if day > session.session_date else url_for("sessions.index"))
         plans.delete_session(session)
     except Conflict:
-        flash("This session changed while you were deleting it. Check it, then delete it again.", "error")
+        flash(_("This session changed while you were deleting it. Check it, then delete it again."), "error")
         return _after_delete(url_for("sessions.detail", session_id=session_id))
-    flash("Deleted.", "success")
+    flash(_("Deleted."), "success")
     return _after_delete(url_for("sessions.index"))
 
 
@@ -244,19 +245,25 @@ def _bulk_values(change: str | None) -> dict | None:
 
 def _summary(outcome) -> list[tuple[str, str]]:
     def names(lessons):
-        return ", ".join(f"{short_day(l.date)} {l.start_time:%H:%M} {l.session.enrollment.student.full_name}"
-                         for l in lessons[:5]) + (f" and {len(lessons) - 5} more" if len(lessons) > 5 else "")
+        shown = ", ".join(f"{short_day(l.date)} {hm(l.start_time)} {l.session.enrollment.student.full_name}"
+                          for l in lessons[:5])
+        return _("%(lessons)s and %(num)d more", lessons=shown, num=len(lessons) - 5) if len(lessons) > 5 else shown
 
-    out = [("info", f"Saved: {len(outcome.changed)} lesson{'s' if len(outcome.changed) != 1 else ''} changed"
-                    + (f", {len(outcome.unchanged)} already so" if outcome.unchanged else "") + ".")]
+    changed, unchanged = len(outcome.changed), len(outcome.unchanged)
+    out = [("info", ngettext("Saved: %(num)d lesson changed, %(same)d already so.",
+                             "Saved: %(num)d lessons changed, %(same)d already so.", changed, same=unchanged)
+            if unchanged else ngettext("Saved: %(num)d lesson changed.", "Saved: %(num)d lessons changed.", changed))]
     if outcome.stale:
-        out.append(("error", f"Skipped, changed by someone meanwhile (open them to see): {names(outcome.stale)}."))
+        out.append(("error", _("Skipped, changed by someone meanwhile (open them to see): %(lessons)s.",
+                               lessons=names(outcome.stale))))
     for lesson, why in outcome.refused[:5]:
-        out.append(("error", f"Not changed: {names([lesson])}: {why}"))
+        out.append(("error", _("Not changed: %(lesson)s: %(why)s", lesson=names([lesson]), why=why)))
     if len(outcome.refused) > 5:
-        out.append(("error", f"{len(outcome.refused) - 5} more not changed, for the same reasons."))
+        out.append(("error", ngettext("%(num)d more not changed, for the same reasons.",
+                                      "%(num)d more not changed, for the same reasons.", len(outcome.refused) - 5)))
     if outcome.missing:
-        out.append(("error", f"{outcome.missing} lesson{'s' if outcome.missing != 1 else ''} no longer exist."))
+        out.append(("error", ngettext("%(num)d lesson no longer exist.", "%(num)d lessons no longer exist.",
+                                      outcome.missing)))
     return out
 
 
@@ -269,8 +276,8 @@ def bulk():
         else request.form.getlist("lesson")
     parsed = [p for p in (bulk_marking.parse_key(r) for r in raw[:bulk_marking.MAX_LESSONS]) if p is not None]
     if values is None or not parsed:
-        flash("Choose the lessons and what to set." if values is not None or parsed else
-              "Choose what to set, and the lessons.", "error")
+        flash(_("Choose the lessons and what to set.") if values is not None or parsed else
+              _("Choose what to set, and the lessons."), "error")
         return redirect(back, 303)
     outcome = bulk_marking.mark_keys(current_user, parsed, values, user_now())
     for category, message in _summary(outcome):
@@ -294,16 +301,16 @@ def import_csv():
         data = file.read() if file else b""
         text = imports.decode(data) if data else None
         if not data:
-            return render_template("sessions/import.html", upload=imports.Upload(problem="Choose a CSV file."),
+            return render_template("sessions/import.html", upload=imports.Upload(problem=_("Choose a CSV file.")),
                                    text=None), 422
         if text is None:
             return render_template("sessions/import.html", upload=imports.Upload(
-                problem="The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."), text=None), 422
+                problem=_("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")), text=None), 422
     upload = imports.read(current_user, text)
     if not upload.ok:
         return render_template("sessions/import.html", upload=upload, text=None), 422
     if not confirmed:
         return render_template("sessions/import.html", upload=upload, text=text)
     made = imports.save(upload)
-    flash(f"Saved: {len(made)} session{'s' if len(made) != 1 else ''} imported.")
+    flash(ngettext("Saved: %(num)d session imported.", "Saved: %(num)d sessions imported.", len(made)))
     return redirect(url_for("sessions.index", tab="upcoming"), 303)

@@ -1,15 +1,16 @@
-"""The settings forms. Field names are SPEC's (`name`, `timezone`); the allowed lead times
-and kinds of message come from `choices`."""
+"""The settings forms. Field names are SPEC's (`name`, `timezone`, `language`, `calendar`,
+`clock`); the allowed values, lead times and kinds of message come from `choices`."""
 from __future__ import annotations
 
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
+from ..translate import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import choices as C
+from ..form_i18n import Form
 from ..sessions.forms import MultiCheckboxField
 
 
@@ -23,25 +24,45 @@ def zone_choices() -> dict[str, str]:
     return {z: z.replace("_", " ") for z in first + africa + rest}
 
 
-class SettingsForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired("Give your name."), Length(max=C.NAME_MAX)],
-                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
-    timezone = SelectField("Time zone", choices=zone_choices,
-                           description="Lesson times, reminders and “today” follow this zone.")
-    email_notifications = BooleanField("Send me e-mails")
-    reminder_leads = MultiCheckboxField("Reminders before each lesson", coerce=int,
-                                        choices={m: C.LEAD_LABELS[m] for m in C.REMINDER_LEADS})
-    notify_changes = BooleanField("When a lesson is moved or cancelled")
-    notify_absence = BooleanField("When my child is marked absent (parents)")
-    daily_digest = BooleanField("A daily list of my lessons still to mark (tutors)")
+# Each language by its own name: a reader finds theirs whatever the page's language is.
+LANGUAGE_NAMES = {"en": "English", "am": "አማርኛ"}
+CALENDAR_LABELS = {"gregorian": _l("Gregorian (2 December 2026)"),
+                   "ethiopian": _l("Ethiopian (23 Hidar 2019, 13 months)")}
+CLOCK_LABELS = {"24h": _l("24-hour (14:30)"), "12h": _l("12-hour (2:30 pm)"),
+                "ethiopian": _l("Ethiopian (8:30 in the afternoon: hours from 6 in the morning and evening)")}
 
+
+class SettingsForm(Form):
+    name = StringField(_l("Your name"), validators=[DataRequired(_l("Give your name.")), Length(max=C.NAME_MAX)],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    timezone = SelectField(_l("Time zone"), choices=zone_choices,
+                           description=_l("Lesson times, reminders and “today” follow this zone."))
+    language = SelectField(_l("Language"), choices={c: LANGUAGE_NAMES[c] for c in C.LANGUAGES})
+    calendar = SelectField(_l("Calendar"), choices={c: CALENDAR_LABELS[c] for c in C.CALENDARS},
+                           description=_l("Every date the app shows, and the dates you type, follow it."))
+    clock = SelectField(_l("Clock"), choices={c: CLOCK_LABELS[c] for c in C.CLOCKS})
+    email_notifications = BooleanField(_l("Send me e-mails"))
+    reminder_leads = MultiCheckboxField(_l("Reminders before each lesson"), coerce=int,
+                                        choices={m: C.LEAD_LABELS[m] for m in C.REMINDER_LEADS})
+    notify_changes = BooleanField(_l("When a lesson is moved or cancelled"))
+    notify_absence = BooleanField(_l("When my child is marked absent (parents)"))
+    daily_digest = BooleanField(_l("A daily list of my lessons still to mark (tutors)"))
+
+    READING = ("language", "calendar", "clock")
     PREFERENCES = ("email_notifications", "reminder_leads", "notify_changes", "notify_absence", "daily_digest")
 
+    @classmethod
+    def of(cls, user, reading, **kw) -> "SettingsForm":
+        """The form filled with what `user` has now (`reading`: the language shown now)."""
+        return cls(data={"name": user.full_name, "timezone": user.timezone, "language": reading.language,
+                         "calendar": user.calendar, "clock": user.clock,
+                         **{n: getattr(user, n) for n in cls.PREFERENCES}}, **kw)
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired("Give your current password.")])
-    new_password = PasswordField("New password", validators=[
-        DataRequired("Choose a new password."),
-        Length(min=C.PASSWORD_MIN, max=200, message=f"Use at least {C.PASSWORD_MIN} characters.")])
-    confirm_password = PasswordField("New password again", validators=[
-        DataRequired("Type the new password again."), EqualTo("new_password", "The two new passwords differ.")])
+
+class PasswordForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Give your current password."))])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Choose a new password.")),
+        Length(min=C.PASSWORD_MIN, max=200, message=_l("Use at least %(num)d characters.", num=C.PASSWORD_MIN))])
+    confirm_password = PasswordField(_l("New password again"), validators=[
+        DataRequired(_l("Type the new password again.")), EqualTo("new_password", _l("The two new passwords differ."))])

@@ -1,11 +1,15 @@
 """/settings: every user's own page (tutors, students, parents, admins alike)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import refresh
+from ..translate import gettext as _, ngettext
 from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from ..auth import logins
 from ..extensions import db
+from ..i18n import reading
 from ..security import no_store
 from ..web import require_login
 from .forms import PasswordForm, SettingsForm
@@ -20,23 +24,28 @@ def _page(form: SettingsForm, password: PasswordForm, status: int = 200) -> Resp
 
 @bp.get("")
 def index():
-    form = SettingsForm(data={"name": current_user.full_name, "timezone": current_user.timezone,
-                              **{n: getattr(current_user, n) for n in SettingsForm.PREFERENCES}})
-    return _page(form, PasswordForm(formdata=None))
+    return _page(SettingsForm.of(current_user, reading()), PasswordForm(formdata=None))
 
 
 @bp.post("")
 def save():
-    form = SettingsForm()
+    # A post without the reading fields (an older form, a script) keeps what the user has.
+    kept = MultiDict({n: v for n, v in SettingsForm.of(current_user, reading()).data.items()
+                      if n in SettingsForm.READING and n not in request.form})
+    form = SettingsForm(formdata=CombinedMultiDict([request.form, kept]))
     if not form.validate():
         return _page(form, PasswordForm(formdata=None), 422)
     current_user.full_name = form.name.data
     current_user.timezone = form.timezone.data
+    for name in SettingsForm.READING:
+        setattr(current_user, name, form[name].data)
     for name in SettingsForm.PREFERENCES:
         setattr(current_user, name, form[name].data)
     current_user.reminder_leads = sorted(set(form.reminder_leads.data or []), reverse=True)
     db.session.commit()
-    flash("Saved: your settings.")
+    g.pop("reading", None)  # the confirmation already speaks the language just chosen
+    refresh()
+    flash(_("Saved: your settings."))
     return redirect(url_for("settings.index"), 303)
 
 
@@ -46,14 +55,13 @@ def change_password():
     password = PasswordForm()
     valid = password.validate()
     if valid and not current_user.check_password(password.current_password.data):
-        password.current_password.errors = ["That is not your current password."]
+        password.current_password.errors = [_("That is not your current password.")]
         valid = False
     if not valid:
-        form = SettingsForm(formdata=None, data={"name": current_user.full_name, "timezone": current_user.timezone,
-                                                 **{n: getattr(current_user, n) for n in SettingsForm.PREFERENCES}})
-        return _page(form, password, 422)
+        return _page(SettingsForm.of(current_user, reading(), formdata=None), password, 422)
     current_user.set_password(password.new_password.data)
     db.session.commit()
     ended = logins.end_others(current_user)
-    flash("Saved: your new password." + (f" {ended} other login{'s' if ended != 1 else ''} ended." if ended else ""))
+    flash(_("Saved: your new password.") + (" " + ngettext("%(num)d other login ended.", "%(num)d other logins ended.",
+                                                          ended) if ended else ""))
     return redirect(url_for("settings.index"), 303)

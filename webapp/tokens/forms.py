@@ -1,17 +1,18 @@
 """Forms of the tokens page."""
-from flask_wtf import FlaskForm
+from ..translate import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from ..form_i18n import Form
 from ..models import ApiToken
 
 NAME_MAX = ApiToken.__table__.c.name.type.length
 
 
-class CreateTokenForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)],
+class CreateTokenForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)],
                        filters=[lambda value: value.strip() if value else value])
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(Form):
     """Empty but for the CSRF token: revoking is a POST."""

@@ -1,5 +1,6 @@
 """Personal API tokens: list, name, revoke."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from ..translate import gettext as _
 from flask_login import current_user
 
 from ..web import require_workspace
@@ -42,9 +43,9 @@ def create():
 def revoke(token_id: int):
     """Revoke a token: requests with it get 401 from now on."""
     if not RevokeTokenForm().validate_on_submit():
-        abort(400, description="Your form expired. Reload the page and try again.")
+        abort(400, description=_("Your form expired. Reload the page and try again."))
     token = services.revoke(current_user, token_id)
     if token is None:
         abort(404)
-    flash(f"Token “{token.name}” revoked.", "info")
+    flash(_("Token “%(name)s” revoked.", name=token.name), "info")
     return redirect(url_for("tokens.index"), code=303)
