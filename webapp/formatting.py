@@ -147,10 +147,10 @@ def stamp(value: datetime | None) -> str:
 
 
 def number(value: float | int | None, digits: int = 1) -> str:
-    """12.5 as the reader's language writes it (Babel)."""
+    """12.5 as the reader's language writes it (Babel), with `digits` decimals."""
     if value is None:
         return ""
-    return format_decimal(round(value, digits), format="#,##0." + "#" * digits if digits else "#,##0",
+    return format_decimal(round(value, digits), format="#,##0." + "0" * digits if digits else "#,##0",
                           locale=reading().language)
 
 
