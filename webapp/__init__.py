@@ -48,10 +48,10 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the tables must be known to Flask-Migrate)
     from . import assets
     from .extensions import babel, compress, csrf, db, end_reads, htmx, limiter, login_manager, mail, migrate
-    from .i18n import locale_selector, timezone_selector
-    from .translate import template_gettext, template_ngettext
+    from .i18n import locale_selector
     from .lessons.events import lesson_changed
     from .notifications.notices import on_lesson_changed
+    from .translate import template_gettext, template_ngettext
 
     db.init_app(app)
     app.teardown_appcontext(end_reads)  # runs before Flask-SQLAlchemy's (teardowns run last first)
@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     mail.init_app(app)
-    babel.init_app(app, locale_selector=locale_selector, timezone_selector=timezone_selector,
+    babel.init_app(app, locale_selector=locale_selector,
                    default_translation_directories=str(ROOT / "webapp" / "translations"))
     # The templates' _() and ngettext(): the same catalogue, found once a request (translate.py).
     app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
@@ -131,7 +131,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import choices
-    from .formatting import FILTERS, month_names, weekdays
+    from .formatting import FILTERS, weekdays
     from .i18n import reading
     from .markup import lesson_row, option_tags
     from .offline import script_messages
@@ -145,7 +145,6 @@ def register_template_helpers(app: Flask) -> None:
         lesson_row=lesson_row,
         script_messages=script_messages,
         weekdays=weekdays,
-        month_names=month_names,
         reading=reading,
         bulk_changes=BULK_CHANGES,
         lesson_url=lesson_url,

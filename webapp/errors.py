@@ -3,10 +3,11 @@ import math
 import time
 
 from flask import Flask, jsonify, render_template, request
-from .translate import gettext as _, lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from .translate import gettext as _, lazy_gettext as _l
 
 
 def wants_json() -> bool:

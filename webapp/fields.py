@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .translate import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DateField
 from wtforms.widgets import DateInput
 
 from . import calendars as E
 from .i18n import reading
+from .translate import lazy_gettext as _l
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMERIC = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,4})$")

@@ -12,11 +12,11 @@ from datetime import date, datetime, time, timezone
 from functools import lru_cache
 
 from babel.dates import get_day_names, get_month_names
-from babel.numbers import format_decimal, format_percent
-from .translate import gettext as _
+from babel.numbers import format_decimal
 
 from . import calendars as E
 from .i18n import Reading, reading
+from .translate import gettext as _
 
 
 @lru_cache(maxsize=8)
@@ -95,16 +95,6 @@ def short_day(value: date | None) -> str:
     return format_day(value, reading(), year=False) if value else ""
 
 
-def long_day(value: date | None) -> str:
-    """'Wednesday 2 Dec 2026'."""
-    return format_day(value, reading(), weekday="wide") if value else ""
-
-
-def plain_day(value: date | None) -> str:
-    """'2 Dec 2026', no weekday."""
-    return format_day(value, reading(), weekday=None) if value else ""
-
-
 def month(value: date | None) -> str:
     return format_month(value, reading()) if value else ""
 
@@ -154,14 +144,9 @@ def number(value: float | int | None, digits: int = 1) -> str:
                           locale=reading().language)
 
 
-def percent(value: float | None) -> str:
-    """0.875 → '88%' (Babel)."""
-    return "" if value is None else format_percent(value, locale=reading().language)
-
-
-FILTERS = {"day": day, "short_day": short_day, "long_day": long_day, "plain_day": plain_day, "month": month,
+FILTERS = {"day": day, "short_day": short_day, "month": month,
            "day_number": day_number, "weekday": weekday, "hm": hm, "minutes": minutes, "stamp": stamp,
-           "number": number, "percent": percent}
+           "number": number}
 
 
 def weekdays(width: str = "abbreviated") -> tuple[str, ...]:

@@ -61,10 +61,6 @@ def locale_selector() -> str:
     return forced or reading().language
 
 
-def timezone_selector() -> str | None:
-    user = current_user._get_current_object() if has_request_context() and current_user else None
-    return getattr(user, "timezone", None) if user is not None and user.is_authenticated else None
-
 
 @contextmanager
 def as_reader(user) -> Iterator[None]:

@@ -13,7 +13,7 @@ def option_tags(options: Iterable[tuple[str | None, str]], current: str | None) 
     """The <option>s of an inline select (value None: the empty "not marked" choice), the
     current one selected. A list page has four selects a row from a handful of fixed
     choice sets: rendering each set once per selected value keeps rows cheap."""
-    return _option_tags(tuple(options), current or None)
+    return _option_tags(tuple((value, str(text)) for value, text in options), current or None)
 
 
 @lru_cache(maxsize=256)

@@ -15,10 +15,13 @@ from flask_babel import LazyString, get_translations
 def translations():
     if not has_request_context():
         return get_translations()
-    from .i18n import reading  # here: i18n imports choices, which imports this module
-
     found = g.__dict__  # one look through the proxy, then plain dict reads
-    language = (found.get("reading") or reading()).language
+    current = found.get("reading")
+    if current is None:  # the request's first text: its reading is not known yet
+        from .i18n import reading  # here: i18n imports choices, which imports this module
+
+        current = reading()
+    language = current.language
     catalogues = found.get("catalogues")
     if catalogues is None:
         catalogues = found["catalogues"] = {}

@@ -2,15 +2,16 @@
 user's own today and now."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
-from .translate import gettext as _
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
 from . import choices as C
+from .translate import gettext as _
 
 
 def is_htmx() -> bool:
@@ -101,3 +102,14 @@ def lesson_url(session_id: int, day: date, action: str = "", root: str | None = 
 
 def script_root() -> str:
     return request.script_root
+
+
+# Flask-Compress marks a compressed answer's strong ETag with its coding ("…:gzip"), as a
+# different representation should be; a client sends it back as it got it. The version it
+# names is the same: the coding is dropped before comparing.
+CODED = re.compile(r':(?:gzip|br|deflate|zstd)"$')
+
+
+def tags_of(header: str | None) -> set[str]:
+    """The entity tags of an If-Match or If-None-Match header, quoted, without a coding."""
+    return {CODED.sub('"', tag.strip()) for tag in (header or "").split(",") if tag.strip()}

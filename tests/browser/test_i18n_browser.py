@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from flask_babel import force_locale, gettext
 
 from tests.browser.conftest import ARTIFACTS, login, serious_axe_violations
 from tests.factories import make_enrollment, make_session, make_user, today
+from tests.test_i18n import amharic
 from webapp import calendars as E
 from webapp.extensions import db
 from webapp.formatting import format_time
@@ -23,11 +23,6 @@ def tutor(app_ctx):
     lesson = make_session(enrollment, today() + timedelta(days=1), time(7, 30), time(8, 30), topics=["Algebra"])
     db.session.commit()
     return tutor, lesson
-
-
-def amharic(app, text: str) -> str:
-    with app.test_request_context(), force_locale("am"):
-        return gettext(text)
 
 
 def test_switching_to_amharic_and_the_ethiopian_calendar_and_clock(page, live, tutor):

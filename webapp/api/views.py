@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -21,6 +20,7 @@ from ..lessons.listing import filter_sessions, lessons_in_window
 from ..lessons.marking import change_lesson
 from ..lessons.rules import validate_lesson
 from ..models import Session
+from ..web import tags_of
 from . import auth
 from .schemas import (READ_ONLY, LessonPatch, LessonQuery, ListQuery, ReviewIn, SessionCreate, SessionPatch,
                       error_messages, lesson_json, me_json, review_json, to_json)
@@ -91,16 +91,6 @@ def precondition(session: Session, given: dict | None = None, required: bool = F
     updated = (given or {}).get("updated_at")
     if updated is not None and _utc(updated) != session.updated_at:
         abort(412, description=STALE)
-
-
-# Flask-Compress marks a compressed answer's strong ETag with its coding ("…:gzip"), as a
-# different representation should be; a client sends it back as it got it. The version it
-# names is the same: the coding is dropped before comparing.
-CODED = re.compile(r':(?:gzip|br|deflate|zstd)"$')
-
-
-def tags_of(header: str | None) -> set[str]:
-    return {CODED.sub('"', tag.strip()) for tag in (header or "").split(",") if tag.strip()}
 
 
 def json_body(model) -> tuple[Any, dict]:

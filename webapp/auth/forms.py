@@ -1,8 +1,8 @@
-from ..translate import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from ..form_i18n import Form
+from ..translate import lazy_gettext as _l
 
 
 class LoginForm(Form):

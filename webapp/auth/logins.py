@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import session
-from ..translate import ngettext
 from flask_login import login_user, logout_user
 
 from ..extensions import PREPARED, db, upsert
 from ..models import LoginAttempts, LoginSession, User, utcnow
+from ..translate import ngettext
 
 LIFETIME = timedelta(days=30)  # a login not ended by hand ends by itself
 LOCK_AFTER = 5

@@ -1,10 +1,10 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from ..translate import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import csrf, db, limiter
 from ..models import User
 from ..security import no_store
+from ..translate import gettext as _
 from ..web import safe_next
 from . import logins
 from .forms import LoginForm, LogoutForm

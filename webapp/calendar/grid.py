@@ -8,13 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..translate import gettext as _
-
-from .. import calendars as E
-from .. import choices as C
+from .. import calendars as E, choices as C
 from ..formatting import format_day, format_month, format_span
 from ..i18n import DEFAULT, Reading
 from ..lessons.lesson import Lesson
+from ..translate import gettext as _
 
 
 def today_for(user) -> date:

@@ -16,12 +16,12 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from ..translate import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from .. import choices as C
 from ..lessons import recurrence as R
 from ..lessons.lesson import build
+from ..translate import gettext as _
 
 PRODID = "-//Tutor sessions//Calendar feed//EN"
 UID_DOMAIN = "tutor-sessions"

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, timedelta, timezone
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from ..translate import gettext as _
 from flask_login import current_user
 
 from .. import choices as C
@@ -14,6 +13,7 @@ from ..lessons.errors import TooManyLessons
 from ..lessons.listing import lessons_in_window
 from ..models import CalendarFeed
 from ..security import no_store
+from ..translate import gettext as _
 from ..web import external_url, is_htmx, require_login
 from . import grid
 from .ical import feed_for, feed_version

@@ -16,12 +16,11 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from ..translate import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
-from . import events
-from . import recurrence as R
+from ..translate import lazy_gettext as _l
+from . import events, recurrence as R
 from .access import MAX_ID, scope_of
 from .lesson import Lesson, build
 from .marking import RECORD_COLUMNS, ROW_COLUMNS, new_records

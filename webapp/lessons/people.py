@@ -24,13 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from ..translate import gettext as _, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import choices as C
 from ..extensions import db
 from ..models import Review, User, student_parents, utcnow
+from ..translate import gettext as _, lazy_gettext as _l
 from .lesson import Lesson
 from .marking import change_lesson
 

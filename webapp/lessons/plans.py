@@ -12,14 +12,13 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from ..translate import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import choices as C
 from ..extensions import db
 from ..models import Enrollment, LessonRecord, Review, Session, SessionSeries, User, Whiteboard, utcnow
-from . import events
-from . import recurrence as R
+from ..translate import gettext as _
+from . import events, recurrence as R
 from .access import enrollment_scope, series_of
 from .errors import Conflict
 from .lesson import build

@@ -28,9 +28,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterator
 
 from dateutil import rrule
-from ..translate import gettext as _, ngettext, pgettext
 
 from .. import choices as C
+from ..translate import gettext as _, ngettext, pgettext
 from .errors import TooManyLessons
 
 FREQUENCIES = {  # session_frequency -> (rrule frequency, interval)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from ..translate import gettext as _, pgettext
-
 from .. import choices as C
+from ..translate import gettext as _, pgettext
 
 Errors = dict[str, list[str]]
 

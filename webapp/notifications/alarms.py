@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..translate import gettext as _
-
 from .. import choices as C
 from ..formatting import hm
+from ..translate import gettext as _
 from ..web import lesson_url
 
 

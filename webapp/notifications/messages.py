@@ -15,13 +15,12 @@ from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, render_template
-from ..translate import lazy_gettext as _l, gettext as _, ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import calendars as E
 from .. import choices as C
-from ..formatting import format_month, format_time, weekday_names
+from ..formatting import format_day, format_time
 from ..i18n import Reading, as_reader, reading
+from ..translate import gettext as _, lazy_gettext as _l, ngettext
 from ..web import external_url
 
 SUBSCRIPTION_OF = {"reminder": "reminder", "moved": "changes", "cancelled": "changes", "absent": "absence",
@@ -80,9 +79,7 @@ def when(facts: LessonFacts, zone: ZoneInfo, day: date | None = None, start: tim
     tutor_zone = C.zone(facts.tutor_zone)
     begins = datetime.combine(day, start, tutor_zone).astimezone(zone)
     ends = datetime.combine(day, end, tutor_zone).astimezone(zone)
-    local = begins.date()
-    number = E.to_ethiopian(local).day if r.calendar == "ethiopian" else local.day
-    shown = f"{weekday_names(r.language, 'wide')[local.weekday()]} {number} {format_month(local, r)}"
+    shown = format_day(begins.date(), r, weekday="wide", month="wide")
     return _("%(date)s, %(start)s–%(end)s (%(zone)s)", date=shown, start=format_time(begins.time(), r),
              end=format_time(ends.time(), r), zone=zone.key)
 

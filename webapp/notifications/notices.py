@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context
-from ..translate import gettext as _
 from flask_login import current_user
 
 from .. import choices as C
 from ..calendar.ical import change_calendar
 from ..i18n import as_reader, reading_of
+from ..translate import gettext as _
 from . import outbox
 from .audience import audiences, board_urls, facts_of, wants
 from .messages import LessonFacts, lesson_draft, notice_key

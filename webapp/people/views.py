@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from ..translate import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from .. import choices as C
@@ -18,9 +17,10 @@ from ..extensions import db
 from ..lessons.access import get_lesson
 from ..lessons.errors import Conflict
 from ..lessons.listing import decode_key, encode_key, lesson_page
-from ..lessons.people import Refused, check_review, children_of, confirm_attendance, lesson_people, role_in, \
-    send_absence_notice, with_tutors, withdraw_absence_notice, write_review
+from ..lessons.people import (Refused, check_review, children_of, confirm_attendance, lesson_people, role_in,
+                              send_absence_notice, with_tutors, withdraw_absence_notice, write_review)
 from ..sessions.lesson_views import render_page
+from ..translate import gettext as _, lazy_gettext as _l
 from ..web import is_htmx, require_login, user_now, user_today
 from . import figures
 

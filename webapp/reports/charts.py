@@ -13,11 +13,10 @@ from pygal.style import Style
 # `find_spec`: from then on every import warns (ImportWarning). No chart here uses a map.
 sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
-from ..translate import gettext as _
-
 from .. import choices as C
 from ..formatting import format_day, month_names
 from ..i18n import reading
+from ..translate import gettext as _
 from .figures import Figures
 
 STYLE = Style(background="white", plot_background="white", foreground="#373c44", foreground_strong="#1b1b1b",

@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 import sqlalchemy as sa
-from ..translate import gettext as _, lazy_gettext as _l
 
 from .. import choices as C
 from ..extensions import db
 from ..models import Review
+from ..translate import gettext as _, lazy_gettext as _l
 
 ATTENDED = ("present", "late")
 WEEKS_SHOWN = 26

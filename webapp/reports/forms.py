@@ -1,12 +1,12 @@
 """The reports' period and scope, read from the query string (a GET form: no CSRF)."""
 from __future__ import annotations
 
-from ..translate import gettext as _, lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from ..fields import CalendarDateField
 from ..form_i18n import Form
+from ..translate import gettext as _, lazy_gettext as _l
 from .figures import PERIODS
 
 

@@ -17,13 +17,13 @@ from datetime import date, time
 from typing import Any
 
 import sqlalchemy as sa
-from ..translate import gettext as _
 
 from .. import choices as C
 from ..extensions import db
 from ..lessons import plans
 from ..lessons.access import enrollment_scope
 from ..models import Enrollment, Session, User
+from ..translate import gettext as _
 
 REQUIRED = ("student", "session_date", "start_time", "end_time")
 OPTIONAL = ("course", "session_mode", "location", "topics", "priority_level", "notification_enabled",

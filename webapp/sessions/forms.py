@@ -11,15 +11,15 @@ from datetime import date
 from typing import Any
 
 from flask_babel import LazyString
-from ..translate import gettext as _, lazy_gettext as _l
-from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SearchField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SearchField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .. import choices as C
 from ..fields import CalendarDateField
 from ..form_i18n import Form
+from ..translate import gettext as _, lazy_gettext as _l
 
 TEXT_MAX = 20_000  # a textarea of topics: 50 topics of 200 characters, with room to spare
 # Form fields that stand for one key of `recurring_pattern`.

@@ -7,16 +7,16 @@ Answers: a row (`view=row`, the lists and the session page), the lesson's part o
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from ..translate import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..lessons import clashes, topics
-from ..lessons.people import lesson_people, resolving
 from ..lessons.access import get_lesson
 from ..lessons.errors import Conflict
 from ..lessons.marking import change_lesson
+from ..lessons.people import lesson_people, resolving
 from ..lessons.recurrence import describe
 from ..lessons.rules import validate_lesson
+from ..translate import gettext as _, lazy_gettext as _l
 from ..web import is_htmx, safe_next, user_now, user_today
 from . import workspace
 from .forms import MoveLessonForm, lesson_marks

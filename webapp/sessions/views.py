@@ -6,22 +6,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from ..translate import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from .. import choices as C
 from ..extensions import db
-from ..lessons import bulk as bulk_marking
-from ..lessons import clashes, plans
-from ..lessons import recurrence as R
+from ..formatting import day as day_text, hm, short_day
+from ..lessons import bulk as bulk_marking, clashes, plans, recurrence as R
 from ..lessons.access import DETAIL_OPTIONS, enrollments_of, get_lesson, get_session, series_of
 from ..lessons.errors import Conflict, TooManyLessons
 from ..lessons.listing import decode_key, encode_key, lesson_page, list_window
 from ..lessons.marking import change_lesson
-from ..formatting import day as day_text, hm, short_day
 from ..models import Session, SessionSeries
 from ..notifications.alarms import browser_alarms
 from ..reports import imports
+from ..translate import gettext as _, lazy_gettext as _l, ngettext
 from ..web import is_htmx, safe_next, user_now, user_today
 from . import workspace
 from .forms import BULK_CHANGES, DeleteForm, FilterForm, SessionForm

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from ..translate import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import choices as C
 from ..form_i18n import Form
 from ..sessions.forms import MultiCheckboxField
+from ..translate import lazy_gettext as _l
 
 
 @lru_cache(maxsize=1)

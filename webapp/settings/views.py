@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import refresh
-from ..translate import gettext as _, ngettext
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
@@ -11,6 +10,7 @@ from ..auth import logins
 from ..extensions import db
 from ..i18n import reading
 from ..security import no_store
+from ..translate import gettext as _, ngettext
 from ..web import require_login
 from .forms import PasswordForm, SettingsForm
 
@@ -30,8 +30,8 @@ def index():
 @bp.post("")
 def save():
     # A post without the reading fields (an older form, a script) keeps what the user has.
-    kept = MultiDict({n: v for n, v in SettingsForm.of(current_user, reading()).data.items()
-                      if n in SettingsForm.READING and n not in request.form})
+    now = {"language": reading().language, "calendar": current_user.calendar, "clock": current_user.clock}
+    kept = MultiDict({name: value for name, value in now.items() if name not in request.form})
     form = SettingsForm(formdata=CombinedMultiDict([request.form, kept]))
     if not form.validate():
         return _page(form, PasswordForm(formdata=None), 422)

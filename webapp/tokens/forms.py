@@ -1,10 +1,10 @@
 """Forms of the tokens page."""
-from ..translate import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..form_i18n import Form
 from ..models import ApiToken
+from ..translate import lazy_gettext as _l
 
 NAME_MAX = ApiToken.__table__.c.name.type.length
 

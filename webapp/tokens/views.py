@@ -1,10 +1,9 @@
 """Personal API tokens: list, name, revoke."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from ..translate import gettext as _
 from flask_login import current_user
 
+from ..translate import gettext as _
 from ..web import require_workspace
-
 from . import services
 from .forms import CreateTokenForm, RevokeTokenForm
 
