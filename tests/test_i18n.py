@@ -118,7 +118,7 @@ def test_with_amharic_the_pages_are_amharic(app, logged_in, world, path):
 
 
 def test_a_row_follows_its_readers_language(app, logged_in, world):
-    """Rows are rendered once per reader (markup.lesson_row): switching language shows the
+    """Rows are rendered once per reader (markup.lesson_rows): switching language shows the
     same lesson with its labels in the new one."""
     english = logged_in.get("/sessions?tab=today").text
     assert ">Scheduled<" in english

@@ -133,22 +133,23 @@ def register_template_helpers(app: Flask) -> None:
     from . import choices
     from .formatting import FILTERS, weekdays
     from .i18n import reading
-    from .markup import lesson_row, option_tags
+    from .markup import Choices, lesson_rows, option_tags
     from .offline import script_messages
     from .sessions.forms import BULK_CHANGES
-    from .web import lesson_url, script_root
+    from .web import lesson_url, script_root, template_url_for
 
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(
         choices=choices,
         option_tags=option_tags,
-        lesson_row=lesson_row,
+        lesson_rows=lesson_rows,
         script_messages=script_messages,
         weekdays=weekdays,
         reading=reading,
-        bulk_changes=BULK_CHANGES,
+        bulk_changes=Choices(BULK_CHANGES),
         lesson_url=lesson_url,
         script_root=script_root,
+        url_for=template_url_for,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

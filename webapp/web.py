@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import abort, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import iter_multi_items
 
 from . import choices as C
 from .translate import gettext as _
@@ -102,6 +103,34 @@ def lesson_url(session_id: int, day: date, action: str = "", root: str | None = 
 
 def script_root() -> str:
     return request.script_root
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """The templates' url_for. A page draws a score of links and each build walks the URL
+    map, so the path of an endpoint without path arguments (the menu, the list and its tabs
+    and pages) and of each static file is built once per application root and kept; the
+    values are appended as the query string, as werkzeug writes it. Anything else (path
+    arguments, `_external` and the like, static files in debug mode, whose fingerprint may
+    change) as Flask builds it."""
+    app = current_app
+    static = endpoint == "static" and list(values) == ["filename"] and not app.debug
+    if not static and any(name.startswith("_") for name in values):
+        return url_for(endpoint, **values)
+    key = (endpoint, values["filename"] if static else None, request.script_root)
+    kept = app.extensions.setdefault("fixed_urls", {})
+    path = kept.get(key)
+    if path is None:
+        rules = list(app.url_map.iter_rules(endpoint))
+        if not static and (len(rules) != 1 or rules[0].arguments):
+            return url_for(endpoint, **values)
+        path = kept[key] = url_for(endpoint, **values) if static else url_for(endpoint)
+    if static or not values:
+        return path
+    query = urlencode([item for item in iter_multi_items(values) if item[1] is not None], safe=QUERY_SAFE)
+    return f"{path}?{query}" if query else path
+
+
+QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unescaped in a query string
 
 
 # Flask-Compress marks a compressed answer's strong ETag with its coding ("…:gzip"), as a

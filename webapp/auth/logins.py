@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import session
@@ -52,11 +53,20 @@ def user_for(token: str) -> User | None:
     """The user of a live login (one query), for Flask-Login's user loader."""
     if not token or len(token) > 100:
         return None
-    user = db.session.scalar(sa.select(User).join(LoginSession, LoginSession.user_id == User.id).where(
-        LoginSession.token_hash == LoginSession.hash(token), LoginSession.created_at >= utcnow() - LIFETIME).execution_options(**PREPARED))
+    user = db.session.scalar(_login_statement(), {"token_hash": LoginSession.hash(token),
+                                                  "since": utcnow() - LIFETIME})
     if user is not None:
         user.login_token = token
     return user
+
+
+@lru_cache(maxsize=1)
+def _login_statement() -> sa.Select:
+    """Every request's first statement: built once, prepared once per connection."""
+    return (sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+            .where(LoginSession.token_hash == sa.bindparam("token_hash"),
+                   LoginSession.created_at >= sa.bindparam("since"))
+            .execution_options(**PREPARED))
 
 
 def end(user: User) -> None:

@@ -10,17 +10,15 @@ answer with 404.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import PREPARED, db
 from ..models import Enrollment, Review, Session, SessionSeries, User, student_parents
-from . import recurrence as R
-from . import rows
+from . import recurrence as R, rows
 from .lesson import Lesson, build
 
 MAX_ID = 2**31 - 1  # `integer` on PostgreSQL; SQLite would overflow at 2**63
@@ -60,10 +58,15 @@ def enrollments_of(user: Any) -> sa.Select:
             .where(enrollment_scope(user)).order_by(Enrollment.id))
 
 
-def students_of(user: Any) -> sa.Select:
-    """The students of the enrollments `user` sees (for the list's filter), by name."""
+def student_choices(user: Any) -> list[tuple[int, str]]:
+    """(id, name) of the students of the enrollments `user` sees, by name (the filters' choices)."""
+    return db.session.execute(_students_statement(user.role), {"scope_user": user.id}).all()
+
+
+@lru_cache(maxsize=8)
+def _students_statement(role: str) -> sa.Select:
     return (sa.select(User.id, User.full_name).join(Enrollment, Enrollment.student_id == User.id)
-            .where(enrollment_scope(user)).distinct().order_by(User.full_name, User.id).execution_options(**PREPARED))
+            .where(scope_of(role)).distinct().order_by(User.full_name, User.id).execution_options(**PREPARED))
 
 
 # Everything the session page shows, in the same single query as the ownership check.

@@ -15,13 +15,14 @@ that breaks a rule is refused as such whatever version it names.
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 
 from .. import choices as C
-from ..extensions import db, upsert
+from ..extensions import PREPARED, db, upsert
 from ..models import LessonRecord, Session, utcnow
 from . import events
 from .errors import Conflict
@@ -73,9 +74,9 @@ def _write_row(lesson: Lesson, values: dict[str, Any]) -> Lesson:
     # Every change of the lesson goes through the row's version, the note's too, so that of
     # two changes from one version exactly one wins.
     now = utcnow()
-    same_version = S.updated_at.is_(None) if session.updated_at is None else S.updated_at == session.updated_at
-    done = db.session.execute(sa.update(Session.__table__).where(S.id == session.id, same_version)
-                              .values(updated_at=now, **columns))
+    done = db.session.execute(_row_update(tuple(columns), session.updated_at is None),
+                              {"b_id": session.id, "b_version": session.updated_at, "v_updated_at": now,
+                               **{f"v_{name}": value for name, value in columns.items()}})
     if done.rowcount != 1:
         raise Conflict
     session = dataclasses.replace(session, updated_at=now, **columns)
@@ -88,6 +89,16 @@ def _write_row(lesson: Lesson, values: dict[str, Any]) -> Lesson:
     if extras:
         record = _extras(session, extras, record, now)
     return build(session, session.session_date, record)
+
+
+@lru_cache(maxsize=64)
+def _row_update(columns: tuple[str, ...], unversioned: bool) -> sa.Update:
+    """UPDATE of a one-time lesson's row, if still at the version read (`b_version`; NULL
+    for `unversioned` legacy rows): one statement per set of columns, built once, prepared."""
+    same_version = S.updated_at.is_(None) if unversioned else S.updated_at == sa.bindparam("b_version")
+    return (sa.update(Session.__table__).where(S.id == sa.bindparam("b_id"), same_version)
+            .values(updated_at=sa.bindparam("v_updated_at"), **{name: sa.bindparam(f"v_{name}") for name in columns})
+            .execution_options(**PREPARED))
 
 
 def _extras(session: Any, extras: dict[str, Any], record: RecordRow | None, now) -> RecordRow:
@@ -138,7 +149,8 @@ def _write_record(lesson: Lesson, values: dict[str, Any]) -> Lesson:
     else:
         done = db.session.execute(sa.update(LessonRecord.__table__)
                                   .where(O.id == record.id, O.version == record.version)
-                                  .values(version=O.version + 1, updated_at=now, **columns))
+                                  .values(version=O.version + 1, updated_at=now, **columns)
+                                  .execution_options(**PREPARED))
         if done.rowcount != 1:
             raise Conflict
         saved = dataclasses.replace(record, version=record.version + 1, updated_at=now, **columns)

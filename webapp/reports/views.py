@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..lessons import recurrence as R
-from ..lessons.access import enrollments_of, students_of
+from ..lessons.access import enrollments_of, student_choices
 from ..lessons.errors import TooManyLessons
 from ..lessons.listing import lessons_in_window, list_window
 from ..sessions.forms import FilterForm
@@ -52,7 +52,7 @@ def index():
     student or course or all: the tutor's own, a student's or parent's for their lessons."""
     user = current_user._get_current_object()
     form = ReportForm(request.args)
-    form.set_scope(db.session.execute(students_of(user)).all(), db.session.scalars(enrollments_of(user)).all())
+    form.set_scope(student_choices(user), db.session.scalars(enrollments_of(user)).all())
     form.validate()
     today, now = user_today(), user_now()
     start, end = period_dates(form.period.data, today) or period_dates("this-month", today)

@@ -238,11 +238,11 @@ class FilterForm(Form):
         import sqlalchemy as sa
 
         from ..extensions import db
-        from ..lessons.access import students_of
+        from ..lessons.access import student_choices
         from ..models import User
 
         form = cls(args)
-        form.set_students(db.session.execute(students_of(user)).all())
+        form.set_students(student_choices(user))
         if user.is_admin:
             form.set_tutors(db.session.execute(sa.select(User.id, User.full_name).where(User.role == "tutor")
                                                .order_by(User.full_name, User.id)).all())
