@@ -64,8 +64,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app, locale_selector=locale_selector,
                    default_translation_directories=str(ROOT / "webapp" / "translations"))
-    # The templates' _() and ngettext(): the same catalogue, found once a request (translate.py).
-    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
+    # The templates' _(), gettext() and ngettext(): the same catalogue, found once a request,
+    # called without Jinja's wrappers (translate.py).
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     lesson_changed.connect(on_lesson_changed)  # notices go out with the changes that make them
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -1,15 +1,18 @@
-"""gettext for the app's code and templates, reading the catalogue once a request.
+"""gettext for the app's code and templates, with the catalogue found once a language.
 
 Flask-Babel's own `gettext` finds the request's locale and catalogue again on every call,
 and a page calls it a hundred times or more (labels, choices, the scripts' messages). These
-do what Flask-Babel's do, with the catalogue of the reader's language (`i18n.reading`) kept
-in `g` for the rest of the request (one per language: `i18n.as_reader` renders e-mails in
-other languages within one request). Outside a request they fall back to Flask-Babel's.
+do what Flask-Babel's do, with the catalogue of the reader's language (`i18n.reading`: an
+e-mail rendered `i18n.as_reader` takes its reader's) kept by the app once loaded. Outside a
+request they fall back to Flask-Babel's.
 """
 from __future__ import annotations
 
-from flask import g, has_request_context
-from flask_babel import LazyString, get_translations
+from flask import current_app, g, has_request_context
+from flask_babel import LazyString, get_locale, get_translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 
 def translations():
@@ -22,12 +25,12 @@ def translations():
 
         current = reading()
     language = current.language
-    catalogues = found.get("catalogues")
-    if catalogues is None:
-        catalogues = found["catalogues"] = {}
+    catalogues = current_app.extensions.setdefault("catalogues", {})
     catalogue = catalogues.get(language)
     if catalogue is None:
-        catalogue = catalogues[language] = get_translations()
+        catalogue = get_translations()
+        if str(get_locale()) == language:  # kept only when Flask-Babel agrees on the language
+            catalogues[language] = catalogue
     return catalogue
 
 
@@ -50,10 +53,18 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-def template_gettext(string: str) -> str:
-    """The templates' `_()`: Jinja's i18n extension formats and escapes the values itself."""
-    return translations().ugettext(string)
+# The templates' `_()` / gettext and ngettext, as Jinja's newstyle i18n has them (the text
+# escaped where autoescaping is on, then always %-formatted with the keywords), called
+# directly: Jinja's own wrappers pass every call through two more context calls, and a
+# page has a hundred texts.
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, /, **variables) -> str:
+    text = translations().ugettext(string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
-def template_ngettext(singular: str, plural: str, n: int) -> str:
-    return translations().ungettext(singular, plural, n)
+@pass_eval_context
+def template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
