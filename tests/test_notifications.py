@@ -212,6 +212,24 @@ def test_a_student_marked_absent_is_told_to_the_parents_only(app, people, mailbo
     assert subject(mailbox.messages[0]).startswith("Absent: Selam Girma missed Mathematics")
 
 
+def test_correcting_a_past_lesson_tells_no_one_and_looks_no_one_up(app, people, mailbox):
+    """A move or a cancel of a lesson that is over (in every zone) is a correction of the
+    record: no notice, and not even the query for its audience."""
+    from tests.querycount import count_queries
+
+    past = make_session(people.lesson.enrollment, today() - timedelta(days=2), time(9), time(10),
+                        notification_enabled=True, topics=["Decimals"])
+    quiet = make_session(people.lesson.enrollment, today() - timedelta(days=3), time(9), time(10),
+                         notification_enabled=False, topics=["Decimals"])
+    db.session.commit()
+    with count_queries(db.engine) as told:
+        cancel_lesson(past, past.session_date)
+    with count_queries(db.engine) as untold:
+        cancel_lesson(quiet, quiet.session_date)
+    run()
+    assert mailbox.messages == [] and told.count == untold.count
+
+
 def test_a_cancelled_lesson_is_not_reminded(app, people, mailbox):
     starts = utc_of(people.lesson.session_date, time(10))
     cancel_lesson(people.lesson, people.lesson.session_date)
