@@ -12,6 +12,7 @@ from tests.factories import today
 from tests.sessions_support import htmx, logged_in, token, world  # noqa: F401
 from webapp.extensions import db
 from webapp.lessons.access import lesson_on
+from webapp.models import Session
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 METHODS = ("GET",) + UNSAFE
@@ -132,3 +133,49 @@ def test_huge_and_malformed_lesson_input_is_refused_not_a_500(logged_in, world):
                                                           "status": "cancelled"}).status_code == 409
     assert logged_in.get("/sessions/99999999999999999999999").status_code == 404
     assert logged_in.get("/sessions/99999999999999999999999/lessons/2026-01-01").status_code == 404
+
+
+def _stamped_by_the_database(world) -> int:
+    """A session inserted by plain SQL (a migration, another program): its updated_at is the
+    column's default, CURRENT_TIMESTAMP, which SQLite spells without fractions of a second."""
+    db.session.execute(sa.text(
+        "INSERT INTO sessions (course_enrollment_id, topics, session_date, start_time, end_time) "
+        "VALUES (:e, '[\"Algebra\"]', :d, '15:00:00', '16:00:00')"), {"e": world.enrollment.id, "d": today()})
+    db.session.commit()
+    return db.session.execute(sa.text("SELECT max(id) FROM sessions")).scalar()
+
+
+def test_a_row_stamped_by_the_database_can_be_changed_by_every_writer(app, logged_in, world):
+    from webapp.models import ApiToken
+
+    row, plain = ApiToken.issue(world.tutor, "tests")
+    db.session.add(row)
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {plain}"}
+    day = today().isoformat()
+
+    sid = _stamped_by_the_database(world)  # the API's session PATCH (the ORM's version check)
+    etag = logged_in.get(f"/api/sessions/{sid}", headers=bearer).headers["ETag"]
+    assert logged_in.patch(f"/api/sessions/{sid}", json={"priority_level": "high"},
+                           headers={**bearer, "If-Match": etag}).status_code == 200
+
+    sid = _stamped_by_the_database(world)  # the API's lesson PATCH (a conditional UPDATE)
+    etag = logged_in.get(f"/api/sessions/{sid}/lessons/{day}", headers=bearer).headers["ETag"]
+    assert logged_in.patch(f"/api/sessions/{sid}/lessons/{day}", json={"status": "cancelled"},
+                           headers={**bearer, "If-Match": etag}).status_code == 200
+
+    sid = _stamped_by_the_database(world)  # a row's inline mark
+    csrf = token(logged_in)
+    version = lesson_on(db.session.get(Session, sid), today()).version
+    answer = logged_in.post(f"/sessions/{sid}/lessons/{day}", headers=htmx(csrf),
+                            data={"view": "row", "fields": "priority_level", "priority_level": "low", "version": version})
+    assert answer.status_code == 200
+
+    sid = _stamped_by_the_database(world)  # the list's bulk change
+    version = lesson_on(db.session.get(Session, sid), today()).version
+    answer = logged_in.post("/sessions/bulk", data={"csrf_token": csrf, "lesson": f"{sid}/{day}/{version}",
+                                                    "change": "priority_level=urgent"})
+    assert answer.status_code == 303
+    db.session.expire_all()
+    assert [s.priority_level for s in db.session.scalars(sa.select(Session).where(Session.id > world.theirs.id)
+                                                         .order_by(Session.id))] == ["high", "medium", "low", "urgent"]

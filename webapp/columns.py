@@ -1,5 +1,10 @@
-"""Descriptions of the `sessions` columns: the model and the migrations both write them
-as column comments (PostgreSQL keeps them; SQLite ignores them)."""
+"""The `sessions` columns: their descriptions (the model and the migrations both write them
+as column comments; PostgreSQL keeps them, SQLite ignores them) and the type of the row's
+version, `updated_at`."""
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 SESSION_COLUMN_COMMENTS = {
     "id": "Session id (kept from tutor_sessions.id)",
@@ -30,3 +35,45 @@ SESSION_COLUMN_COMMENTS = {
     "created_at": "When the row was created",
     "updated_at": "When the row was last changed; also the edit version",
 }
+
+
+# --- The sessions row's version --------------------------------------------------------------
+
+
+class SameStamp(ColumnElement):
+    """The stamp as compared for equality (`==`, and in a tuple of keys for IN): itself,
+    except on SQLite (below)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]  # in the cache key
+    type = sa.DateTime()
+
+    def __init__(self, column) -> None:
+        self.column = column
+
+
+@compiles(SameStamp)
+def _same_stamp(element, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(SameStamp, "sqlite")
+def _same_stamp_sqlite(element, compiler, **kw) -> str:
+    # SQLite keeps datetimes as text: CURRENT_TIMESTAMP (the column's default, for a row
+    # inserted by plain SQL or migrated from tutor_sessions) writes "2026-12-01 10:00:00", the
+    # app "2026-12-01 10:00:00.000000"; the same instant either way.
+    column = compiler.process(element.column, **kw)
+    return f"(CASE WHEN length({column}) = 19 THEN {column} || '.000000' ELSE {column} END)"
+
+
+class VersionStamp(sa.TypeDecorator):
+    """`sessions.updated_at`: a timestamp (DDL as DateTime) that is also the row's version,
+    so equality (the version check of every conditional write, the ORM's too) must hold for
+    the same instant however the database spelled it."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    class comparator_factory(sa.DateTime.Comparator):
+        def __eq__(self, other):  # type: ignore[override]
+            return SameStamp(self.expr) == other

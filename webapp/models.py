@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import choices as C
-from .columns import SESSION_COLUMN_COMMENTS as COMMENTS
+from .columns import SESSION_COLUMN_COMMENTS as COMMENTS, VersionStamp
 from .extensions import db
 
 
@@ -304,7 +304,7 @@ class Session(db.Model):
         "created_at", default=utcnow, server_default=sa.func.current_timestamp()
     )
     updated_at: Mapped[datetime | None] = _col(
-        "updated_at", default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp()
+        "updated_at", VersionStamp(), default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp()
     )
 
     enrollment: Mapped[Enrollment | None] = relationship()

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..columns import SameStamp
 from ..extensions import db
 from ..models import LessonRecord, Session, utcnow
 from ..translate import lazy_gettext as _l
@@ -139,7 +140,7 @@ def _columns(change: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 def _rows_update(items: list[tuple[Lesson, dict[str, Any]]], now) -> set[Key]:
     columns = _columns(items[0][1], ROW_COLUMNS)
     versions = [(l.session.id, l.session.updated_at) for l, _c in items]
-    done = db.session.execute(sa.update(Session.__table__).where(sa.tuple_(S.id, S.updated_at).in_(versions))
+    done = db.session.execute(sa.update(Session.__table__).where(sa.tuple_(S.id, SameStamp(S.updated_at)).in_(versions))
                               .values(updated_at=now, **columns).returning(S.id, S.session_date))
     return {(sid, day) for sid, day in done}
 
