@@ -383,23 +383,30 @@ def test_the_rows_hand_built_lesson_urls_are_the_routes_own(app, term):
             "lessons.editor", session_id=term["series"].id, day=day, field="status")
 
 
-@pytest.mark.parametrize("root", ["", "/prefix"])
-def test_the_templates_kept_urls_are_the_routes_own(app, root):
+def test_the_templates_kept_urls_are_the_routes_own(app):
     """The templates' url_for keeps fixed paths and writes query strings itself: for every
-    route and every kind of value it gives what Flask's url_for gives, twice over (the
-    second time from what it kept)."""
+    route, every kind of value and two application roots in turn (one app, one cache) it
+    gives what Flask's url_for gives, twice over (the second time from what it kept)."""
     from flask import url_for
 
     from webapp.web import template_url_for
 
     values = ({}, {"tab": "past"}, {"tab": None, "q": "a/b c&d=é?", "date_from": date(2026, 1, 2)},
               {"status": ["completed", "cancelled"], "page": 2, "is_featured": True})
-    with app.test_request_context("/", base_url="http://localhost" + root):
-        for rule in app.url_map.iter_rules():
-            if rule.arguments - {"filename"}:
-                continue  # built by url_for itself, untouched
-            for extra in values if not rule.arguments else ({"filename": "app.css"}, {"filename": "nothere.js"}):
-                for _ in range(2):
-                    assert template_url_for(rule.endpoint, **extra) == url_for(rule.endpoint, **extra), (rule, extra)
-        assert template_url_for("sessions.index", _anchor="x") == url_for("sessions.index", _anchor="x")
-        assert template_url_for("lessons.show", session_id=3, day=date(2026, 1, 2)) == f"{root}/sessions/3/lessons/2026-01-02"
+    app.testing = False  # as served: static URLs are kept too
+    try:
+        for root in ("", "/prefix", ""):
+            with app.test_request_context("/", base_url="http://localhost" + root):
+                for rule in app.url_map.iter_rules():
+                    if rule.arguments - {"filename"}:
+                        continue  # built by url_for itself, untouched
+                    for extra in values if not rule.arguments else ({"filename": "app.css"}, {"filename": "nothere.js"}):
+                        for _ in range(2):
+                            assert template_url_for(rule.endpoint, **extra) == url_for(rule.endpoint, **extra), (rule, extra)
+                assert template_url_for("sessions.index", _anchor="x") == url_for("sessions.index", _anchor="x")
+                assert template_url_for("lessons.show", session_id=3, day=date(2026, 1, 2)) == \
+                    f"{root}/sessions/3/lessons/2026-01-02"
+        kept = app.extensions["fixed_urls"]
+        assert ("static", "app.css", "/prefix") in kept and ("static", "nothere.js", "") not in kept
+    finally:
+        app.testing = True

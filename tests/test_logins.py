@@ -201,6 +201,12 @@ def test_with_redis_the_limit_is_shared_by_every_process(other_app, app, tutor):
 
     assert login(client_of(one), "a@example.com").status_code == 401
     assert login(client_of(two), "b@example.com").status_code == 401
+    # The count is Redis's (what another process would read), not this process's memory.
+    import redis
+
+    counted = redis.Redis.from_url(storage)
+    keys = list(counted.scan_iter(f"*{address}*"))
+    assert keys and sum(int(counted.get(key)) for key in keys) == 2
     assert login(client_of(one), "tutor@example.com", "secret-pw").status_code == 429
 
 

@@ -213,8 +213,8 @@ def test_a_student_marked_absent_is_told_to_the_parents_only(app, people, mailbo
 
 
 def test_correcting_a_past_lesson_tells_no_one_and_looks_no_one_up(app, people, mailbox):
-    """A move or a cancel of a lesson that is over (in every zone) is a correction of the
-    record: no notice, and not even the query for its audience."""
+    """A cancel of a lesson that is over (in every zone) is a correction of the record: no
+    notice, and not even the query for its audience; bringing it back to the future is news."""
     from tests.querycount import count_queries
 
     past = make_session(people.lesson.enrollment, today() - timedelta(days=2), time(9), time(10),
@@ -228,6 +228,13 @@ def test_correcting_a_past_lesson_tells_no_one_and_looks_no_one_up(app, people, 
         cancel_lesson(quiet, quiet.session_date)
     run()
     assert mailbox.messages == [] and told.count == untold.count
+    back = make_session(people.lesson.enrollment, today() - timedelta(days=4), time(9), time(10),
+                        notification_enabled=True, topics=["Decimals"])
+    db.session.commit()
+    move_lesson(back, back.session_date, today() + timedelta(days=2), time(9), time(10))  # brought back: news
+    run()
+    assert sorted(m["To"] for m in mailbox.messages if subject(m).startswith("Moved")) == [
+        "parent@example.com", "student@example.com", "tutor@example.com"]
 
 
 def test_a_cancelled_lesson_is_not_reminded(app, people, mailbox):

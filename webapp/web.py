@@ -6,12 +6,12 @@ import re
 from datetime import date, datetime
 from urllib.parse import urlencode, urlsplit
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import iter_multi_items
 
-from . import choices as C
+from . import assets, choices as C
 from .translate import gettext as _
 
 
@@ -109,20 +109,22 @@ def template_url_for(endpoint: str, **values) -> str:
     """The templates' url_for. A page draws a score of links and each build walks the URL
     map, so the path of an endpoint without path arguments (the menu, the list and its tabs
     and pages) and of each static file is built once per application root and kept; the
-    values are appended as the query string, as werkzeug writes it. Anything else (path
-    arguments, `_external` and the like, static files in debug mode, whose fingerprint may
-    change) as Flask builds it."""
-    app = current_app
-    static = endpoint == "static" and list(values) == ["filename"] and not app.debug
-    if not static and any(name.startswith("_") for name in values):
+    values are appended as the query string, as werkzeug writes it. Anything else as Flask
+    builds it: path arguments, `_external` and the like, relative or unknown endpoints, no
+    request, URL defaults other than the static files' fingerprint, and static files in
+    debug or test mode or missing (their fingerprint may change, see `assets`)."""
+    if not has_request_context() or endpoint.startswith(".") or any(name.startswith("_") for name in values):
         return url_for(endpoint, **values)
+    app = current_app
+    static = endpoint == "static" and list(values) == ["filename"]
     key = (endpoint, values["filename"] if static else None, request.script_root)
     kept = app.extensions.setdefault("fixed_urls", {})
     path = kept.get(key)
     if path is None:
-        rules = list(app.url_map.iter_rules(endpoint))
-        if not static and (len(rules) != 1 or rules[0].arguments):
+        if not _keeps(app, endpoint, values, static):
             return url_for(endpoint, **values)
+        if len(kept) >= FIXED_URLS_KEPT:  # the roots come from a proxy's headers: a bound
+            kept.clear()
         path = kept[key] = url_for(endpoint, **values) if static else url_for(endpoint)
     if static or not values:
         return path
@@ -130,6 +132,22 @@ def template_url_for(endpoint: str, **values) -> str:
     return f"{path}?{query}" if query else path
 
 
+def _keeps(app, endpoint: str, values: dict, static: bool) -> bool:
+    """May the path of this endpoint (this static file) be built once and kept?"""
+    defaults = app.url_default_functions
+    if any(functions not in ([], [assets.add_version]) for functions in defaults.values()) \
+            or set(defaults) - {None}:
+        return False
+    if static:
+        return not (app.debug or app.testing) and assets.version(values["filename"]) is not None
+    try:
+        rules = list(app.url_map.iter_rules(endpoint))
+    except KeyError:  # unknown: url_for says so
+        return False
+    return len(rules) == 1 and not rules[0].arguments
+
+
+FIXED_URLS_KEPT = 2_000
 QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unescaped in a query string
 
 
