@@ -108,3 +108,19 @@ def test_a_change_of_a_lesson_runs_a_fixed_number_of_queries(logged_in, world, r
                               data={"version": "old", "view": "row", "fields": "status", "status": "completed",
                                     "confirm": "1"})
         assert response.status_code == 409 and n <= 4
+
+
+def test_the_results_alone_look_up_no_students_unless_one_is_asked_for(logged_in, world):
+    """A tab, a page or a filter changed in place answers the results only: the filter's
+    student choices are not drawn, so they are looked up only to check a student asked for."""
+    fill(world, 5)
+    page, _ = counted(logged_in, "GET", "/sessions?tab=upcoming")
+    results, answer = counted(logged_in, "GET", "/sessions?tab=upcoming", headers={"HX-Request": "true"})
+    assert results == page - 1 and row_keys(answer.text)
+    student = world.enrollment.student_id
+    n, mine = counted(logged_in, "GET", f"/sessions?tab=upcoming&student_id={student}", headers={"HX-Request": "true"})
+    assert n == page and row_keys(mine.text)
+    stranger = world.other_enrollment.student_id
+    n, theirs = counted(logged_in, "GET", f"/sessions?tab=upcoming&student_id={stranger}", headers={"HX-Request": "true"})
+    everyone = counted(logged_in, "GET", "/sessions?tab=upcoming", headers={"HX-Request": "true"})[1]
+    assert n == page and row_keys(theirs.text) == row_keys(everyone.text)  # not a choice of theirs: ignored

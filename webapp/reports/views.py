@@ -23,7 +23,7 @@ bp.before_request(require_login)
 def filtered_lessons(user, args) -> tuple[list, FilterForm]:
     """The lessons the list shows for these query parameters (tab, dates, filters), all of
     them, unpaged; raises TooManyLessons for a window too wide to expand."""
-    form = FilterForm.for_user(user, args)
+    form = FilterForm.for_user(user, args, shown=False)
     filters = form.filters()
     window = list_window(args.get("tab"), filters, user_today())
     lessons = lessons_in_window(user, window.start, window.end, filters,

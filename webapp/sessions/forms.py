@@ -232,9 +232,11 @@ class FilterForm(Form):
              "is_featured", "is_recurring", "session_id")
 
     @classmethod
-    def for_user(cls, user, args) -> "FilterForm":
+    def for_user(cls, user, args, shown: bool = True) -> "FilterForm":
         """The list's filters from `args`, with the students (and for an admin the tutors) the
-        user may choose from: the list page, its CSV and the command share it."""
+        user may choose from: the list page, its CSV and the command share it. Not `shown`
+        (the list's results alone, the CSV), the choices are looked up only to check a
+        student (a tutor) asked for."""
         import sqlalchemy as sa
 
         from ..extensions import db
@@ -242,8 +244,9 @@ class FilterForm(Form):
         from ..models import User
 
         form = cls(args)
-        form.set_students(student_choices(user))
-        if user.is_admin:
+        if shown or args.get("student_id"):
+            form.set_students(student_choices(user))
+        if user.is_admin and (shown or args.get("tutor_id")):
             form.set_tutors(db.session.execute(sa.select(User.id, User.full_name).where(User.role == "tutor")
                                                .order_by(User.full_name, User.id)).all())
         return form

@@ -44,7 +44,7 @@ def load_session(session_id: int, **kw) -> Session:
 def index():
     """The user's lessons: tabs, filters and pages; the results alone for htmx."""
     user = current_user._get_current_object()  # the proxy costs on every attribute read
-    form = FilterForm.for_user(user, request.args)
+    form = FilterForm.for_user(user, request.args, shown=not is_htmx())
     filters = form.filters()
     today, now = user_today(), user_now()
     window = list_window(request.args.get("tab"), filters, today)
