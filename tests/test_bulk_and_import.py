@@ -103,9 +103,13 @@ def test_everyone_present_marks_todays_lessons_and_refuses_nothing_silently(app,
 
 
 def test_a_lesson_to_come_is_not_completed_in_bulk(app, week):
+    # Tomorrow's: today's last lesson (23:00) has begun during the day's last hour.
+    coming = make_session(week["past"][0].enrollment, today() + timedelta(days=1), time(10), time(11))
+    db.session.commit()
     client = logged_in(app)
-    page = client.get("/sessions?tab=today")
-    late = [k for k in keys_on(page.text) if k.startswith(f"{week['today'][1].id}/")]
+    page = client.get("/sessions?tab=upcoming")
+    late = [k for k in keys_on(page.text) if k.startswith(f"{coming.id}/")]
+    assert late
     answer = client.post("/sessions/bulk", data={"csrf_token": csrf_from(page.text), "lesson": late,
                                                  "change": "status=completed"})
     messages = flashes(client, answer.headers["Location"])
