@@ -41,8 +41,7 @@ def _option_tags(options: tuple[tuple[str | None, str], ...], current: str | Non
 
 
 # A list redraws the same rows load after load. A row (lessons/_row.html, not editing) is a
-# function of its lesson's version (the session row's `updated_at` and its record's version:
-# every change bumps one), its enrollment's course and student's name, and who looks (may
+# function of its lesson's version (`Lesson.version_parts`: every change bumps one), its enrollment's course and student's name, and who looks (may
 # they mark, the app's root path, their language, calendar and clock): each process renders
 # it once per such key, then reuses it (with its bulk form key, so a hit hashes nothing).
 ROWS_KEPT = 20_000  # about 18 MB of rows a process at most
@@ -64,16 +63,14 @@ def lesson_rows(render, lessons, can_mark: bool, root: str, reader: Reading) -> 
     request's `i18n.reading()`, read once for the whole table."""
     html, keys = [], []
     for lesson in lessons:
-        session, record = lesson.session, lesson.record
-        enrollment = session.enrollment
-        key = (session.id, lesson.original_date, session.updated_at, record.version if record is not None else 0,
-               enrollment.course, enrollment.student.full_name, can_mark, root, reader)
+        enrollment = lesson.session.enrollment
+        key = (lesson.version_parts, enrollment.course, enrollment.student.full_name, can_mark, root, reader)
         found = _rows.get(key)
         if found is None:
             if len(_rows) >= ROWS_KEPT:
                 _rows.clear()
             found = _rows[key] = (render(lesson, can_mark, root),
-                                  f"{session.id}/{lesson.original_date.isoformat()}/{lesson.version}")
+                                  f"{lesson.session_id}/{lesson.original_date.isoformat()}/{lesson.version}")
         html.append(found[0])
         keys.append(found[1])
     return LessonRows(Markup("\n").join(html), " ".join(keys))

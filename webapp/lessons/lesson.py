@@ -106,10 +106,16 @@ class Lesson:
         return self.review_id("parent")
 
     @property
+    def version_parts(self) -> tuple:
+        """What the version is made of: the session, the original date, the session row's
+        version and the record's (0: none). Equal parts, equal versions (a cache key)."""
+        return (self.session.id, self.original_date, self.session.updated_at,
+                self.record.version if self.record is not None else 0)
+
+    @property
     def version(self) -> str:
         """What a change of this lesson starts from (opaque; see the module's docstring)."""
-        return version_of(self.session.id, self.original_date, self.session.updated_at,
-                          self.record.version if self.record is not None else 0)
+        return version_of(*self.version_parts)
 
     def starts_at(self, tz: ZoneInfo) -> datetime:
         return datetime.combine(self.date, self.start_time, tzinfo=tz)

@@ -36,10 +36,7 @@ def _upcoming(lesson: Any, tz_name: str) -> bool:
     return datetime.combine(lesson.date, lesson.end_time) > C.local_now(tz_name)
 
 
-def _over_everywhere(lesson: Any) -> bool:
-    """Over in every time zone, the tutor's whatever it is (the last clocks run 12 hours
-    behind UTC): known before the lesson's people are looked up."""
-    return datetime.combine(lesson.date, lesson.end_time) < C.local_now("Etc/GMT+12")
+LAST_ZONE = "Etc/GMT+12"  # the clocks furthest behind (UTC−12): a lesson over there is over everywhere
 
 
 def kinds_of(before: Any, after: Any | None) -> list[str]:
@@ -74,8 +71,9 @@ def on_lesson_changed(_sender: Any, before: Any, after: Any | None) -> None:
     if not session.notification_enabled:
         return
     kinds = kinds_of(before, after)
-    if not kinds or "absent" not in kinds and _over_everywhere(before) and (after is None or _over_everywhere(after)):
-        return  # nothing to tell, or only the correction of a past lesson's record
+    if not kinds or "absent" not in kinds and not _upcoming(before, LAST_ZONE) and (
+            after is None or not _upcoming(after, LAST_ZONE)):
+        return  # nothing to tell, or only the correction of a past lesson's record (known before its people)
     audience = audiences([session.course_enrollment_id]).get(session.course_enrollment_id)
     if audience is None:
         return
